@@ -71,19 +71,15 @@ export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFa
     const snapshotDir = modelFacts ? snapshotDirOf(ctx.hubCache, modelFacts.repo, modelFacts.commit!) : null
     const modelFiles = modelFacts && snapshotDir ? modelFacts.weights.files.filter((f) => f.path.toLowerCase().endsWith('.gguf')).map((f) => join(snapshotDir, f.path)) : []
     const stateDir = join(ctx.stateRoot, 'deployments', deployment.name)
-    // The plan's prompt-cache budget becomes the engine's limit, so what runs is what was planned.
+    // The plan's limits (the prompt-cache budget) become the engine's, so what runs is what was planned.
     const sized = modelFacts ? sizeDeployment(deployment, ctx.machine, modelFacts) : null
-    // The engine's own limit is the retained-cache budget it accounts for (not the lazily pinned batch memory the
-    // plan adds on top for mlx-lm, which the server does not count).
-    const budgetDetail = sized?.ok ? (sized.details.promptCacheBudgetBytes ?? sized.details.cacheRamBudgetBytes) : undefined
-    const promptCacheBudget = typeof budgetDetail === 'number' ? budgetDetail : undefined
     const launch = engineLaunch({
       deployment,
       model,
       facts: modelFacts ?? null,
       paths: { hubCache: ctx.hubCache, hfHome: ctx.hfHome, snapshotDir, modelFiles, stateDir },
       executable,
-      ...(promptCacheBudget === undefined ? {} : { promptCacheBudgetBytes: promptCacheBudget }),
+      limits: sized?.ok ? sized.serverLimits : null,
     })
     const spec: ServiceSpec = {
       label: serviceLabel(deployment.name),

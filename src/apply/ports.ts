@@ -2,7 +2,7 @@
 import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { UserError } from '../errors.ts'
-import { sendWarmup, waitUntilReady } from '../engines/readiness.ts'
+import { sendWarmup, waitUntilReady } from '../engines/runtime/readiness.ts'
 import type { HubClient } from '../hub/client.ts'
 import { pullModel } from '../pull/download.ts'
 import type { ServiceSpec } from '../services/types.ts'

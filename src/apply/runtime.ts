@@ -9,7 +9,7 @@ import type { Fleet, Machine } from '../config/types.ts'
 import type { ServedEngineId } from '../config/written.ts'
 import { UserError } from '../errors.ts'
 import { join } from 'node:path'
-import { ENGINE_BINARIES, pythonVenvDir, resolveCommandExecutable, resolveExecutable } from '../engines/executable.ts'
+import { engineBinary, pythonVenvDir, resolveCommandExecutable, resolveExecutable } from '../engines/runtime/executable.ts'
 import { createLaunchdBackend } from '../services/launchd-backend.ts'
 import { ProcessBackend } from '../services/process-backend.ts'
 import { stateRoot } from '../services/state-dir.ts'
@@ -78,7 +78,7 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
       executables.set(engine, found.path)
     } else if (source.kind === 'python') {
       // apply creates the environment, so plan the deployment with the executable's path in it.
-      executables.set(engine, join(pythonVenvDir(source, root), 'bin', ENGINE_BINARIES[engine]))
+      executables.set(engine, join(pythonVenvDir(source, root), 'bin', engineBinary(engine)))
       missingEngines.push({ engine, reason: found.reason, hint: found.hint, installable: true })
     } else {
       // A Homebrew formula or a path is the user's to install: a plan error that says how.

@@ -1,6 +1,7 @@
 /**
- * The engines fleet can run, and the facts about each that validation and planning share.
- * One table so that "which formats does llama.cpp serve" has exactly one answer.
+ * The ids of the engines fleet can run and the vocabularies they share (formats, KV-cache types, quant spellings).
+ * Each engine's own facts (EngineInfo) live in its folder, src/engines/<engine>/index.ts, gathered in
+ * src/engines/index.ts ENGINES: one place, so "which formats does llama.cpp serve" has exactly one answer.
  */
 export const ENGINE_IDS = ['mlx-lm', 'llama.cpp', 'ollama', 'vllm-mlx', 'command'] as const
 export type EngineId = (typeof ENGINE_IDS)[number]
@@ -25,18 +26,6 @@ export interface EngineInfo {
   /** Whether a deployment of this engine must name a model. */
   readonly needsModel: boolean
 }
-
-export const ENGINES = {
-  // mlx_lm.server: KV cache in the activation dtype (fp16/bf16); the server has no --kv-bits (mlx-lm 0.32 server.py).
-  'mlx-lm': { id: 'mlx-lm', title: 'mlx-lm (mlx_lm.server)', formats: ['mlx', 'safetensors'], kvCacheTypes: ['f16', 'bf16'], defaultKvCache: 'f16', defaultPort: 8080, needsModel: true },
-  // llama-server -ctk/-ctv values (tools/server/README.md).
-  'llama.cpp': { id: 'llama.cpp', title: 'llama.cpp (llama-server)', formats: ['gguf'], kvCacheTypes: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'], defaultKvCache: 'f16', defaultPort: 8080, needsModel: true },
-  // OLLAMA_KV_CACHE_TYPE accepts f16, q8_0, q4_0 (docs/faq.mdx).
-  ollama: { id: 'ollama', title: 'Ollama (ollama serve)', formats: ['gguf'], kvCacheTypes: ['f16', 'q8_0', 'q4_0'], defaultKvCache: 'f16', defaultPort: 11434, needsModel: true },
-  // vllm-mlx loads through mlx-lm, so the same formats and KV dtype.
-  'vllm-mlx': { id: 'vllm-mlx', title: 'vllm-mlx (vllm-mlx serve)', formats: ['mlx', 'safetensors'], kvCacheTypes: ['f16', 'bf16'], defaultKvCache: 'f16', defaultPort: 8000, needsModel: true },
-  command: { id: 'command', title: 'command (any long-running program)', formats: ['mlx', 'gguf', 'safetensors'], kvCacheTypes: ['f16'], defaultKvCache: 'f16', defaultPort: 8080, needsModel: false },
-} as const satisfies Record<EngineId, EngineInfo>
 
 export function isEngineId(value: string): value is EngineId {
   return (ENGINE_IDS as readonly string[]).includes(value)

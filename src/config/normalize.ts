@@ -4,15 +4,16 @@
  * with guards so that it runs even when the schema layer found errors: all errors are collected in one pass.
  */
 import { CHIPS, findChip, type Chip, type ChipVariant } from '../catalog/chips.ts'
-import { ENGINES, GGUF_QUANT_PATTERN, MLX_QUANT_PATTERN, isEngineId, type EngineId, type KvCacheType, type ModelFormat } from '../catalog/engines.ts'
+import { GGUF_QUANT_PATTERN, MLX_QUANT_PATTERN, isEngineId, type EngineId, type KvCacheType, type ModelFormat } from '../catalog/engines.ts'
+import { ENGINE_MODULES, ENGINES, SERVED_ENGINE_IDS, type OptionIssue, type OptionReader } from '../engines/index.ts'
 import { RULES, RULE_IDS, type RuleId, type RuleSeverity } from '../rules/catalog.ts'
 import { didYouMean } from '../util/did-you-mean.ts'
-import { BUILTIN_DEFAULTS, ENGINE_OPTION_DEFAULTS, ENGINE_SOURCE_DEFAULTS } from './defaults.ts'
+import { BUILTIN_DEFAULTS } from './defaults.ts'
 import type { Diagnostic, PathSegment } from './diagnostics.ts'
 import { diagnosticAt, type FleetSource } from './source.ts'
 import type { Deployment, EngineOptions, EngineSource, Fleet, HfSource, Machine, Model, RuleSetting } from './types.ts'
 import { parseBandwidth, parseContext, parseMemorySize, parseSize } from './units.ts'
-import type { FlashAttention, ServedEngineId, ServiceManager } from './written.ts'
+import type { ServedEngineId, ServiceManager } from './written.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -233,58 +234,23 @@ function normalizeModel(name: string, m: Obj, report: Report): Model {
   }
 }
 
-function normalizeOptions(engine: EngineId, value: unknown, path: PathSegment[], report: Report): EngineOptions {
+/** The engine's own reading of `options:`, with this layer's parsing and error reporting for sizes. */
+function optionReader(value: unknown, path: PathSegment[], report: Report): OptionReader {
   const o = isObj(value) ? value : {}
-  const args = (v: unknown): string[] => (Array.isArray(v) ? v.filter((a): a is string => typeof a === 'string') : [])
-  switch (engine) {
-    case 'mlx-lm': {
-      const d = ENGINE_OPTION_DEFAULTS['mlx-lm']
-      return {
-        engine,
-        promptCacheBytes: o.promptCacheBytes === undefined ? d.promptCacheBytes : sizeField(o.promptCacheBytes, [...path, 'promptCacheBytes'], 0, report),
-        promptCacheSize: int(o.promptCacheSize) ?? d.promptCacheSize,
-        prefillStepSize: int(o.prefillStepSize) ?? d.prefillStepSize,
-        maxTokens: int(o.maxTokens) ?? d.maxTokens,
-        args: args(o.args),
-      }
-    }
-    case 'llama.cpp': {
-      const d = ENGINE_OPTION_DEFAULTS['llama.cpp']
-      return {
-        engine,
-        flashAttention: (str(o.flashAttention) as FlashAttention | undefined) ?? d.flashAttention,
-        batch: int(o.batch) ?? d.batch,
-        ubatch: int(o.ubatch) ?? d.ubatch,
-        kvUnified: typeof o.kvUnified === 'boolean' ? o.kvUnified : d.kvUnified,
-        swaFull: typeof o.swaFull === 'boolean' ? o.swaFull : d.swaFull,
-        args: args(o.args),
-      }
-    }
-    case 'ollama': {
-      const d = ENGINE_OPTION_DEFAULTS.ollama
-      return { engine, keepAlive: str(o.keepAlive) ?? d.keepAlive, flashAttention: typeof o.flashAttention === 'boolean' ? o.flashAttention : d.flashAttention }
-    }
-    case 'vllm-mlx': {
-      const d = ENGINE_OPTION_DEFAULTS['vllm-mlx']
-      return {
-        engine,
-        continuousBatching: typeof o.continuousBatching === 'boolean' ? o.continuousBatching : d.continuousBatching,
-        cacheMemoryBytes: o.cacheMemory === undefined ? d.cacheMemoryBytes : sizeField(o.cacheMemory, [...path, 'cacheMemory'], 0, report),
-        args: args(o.args),
-      }
-    }
-    case 'command': {
-      const d = ENGINE_OPTION_DEFAULTS.command
-      const env = isObj(o.env) ? Object.fromEntries(Object.entries(o.env).filter((e): e is [string, string] => typeof e[1] === 'string')) : { ...d.env }
-      return {
-        engine,
-        command: args(o.command),
-        healthUrl: str(o.healthUrl) ?? d.healthUrl,
-        env,
-        cwd: str(o.cwd) ?? d.cwd,
-        memoryBytes: o.memory === undefined ? d.memoryBytes : sizeField(o.memory, [...path, 'memory'], 0, report),
-      }
-    }
+  return {
+    int: (key) => int(o[key]),
+    bool: (key) => (typeof o[key] === 'boolean' ? o[key] : undefined),
+    str: (key) => str(o[key]),
+    size: (key) => {
+      if (o[key] === undefined) return undefined
+      const bytes = sizeField(o[key], [...path, key], -1, report)
+      return bytes < 0 ? undefined : bytes
+    },
+    strings: (key) => (Array.isArray(o[key]) ? o[key].filter((a): a is string => typeof a === 'string') : []),
+    stringMap: (key) => {
+      const map = o[key]
+      return isObj(map) ? Object.fromEntries(Object.entries(map).filter((e): e is [string, string] => typeof e[1] === 'string')) : undefined
+    },
   }
 }
 
@@ -341,14 +307,7 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
     const parallel = int(d.parallel) ?? defaults.parallel
     const port = int(d.port) ?? 0
     const kvCache = (str(d.kvCache) as KvCacheType | undefined) ?? info.defaultKvCache
-    const options = normalizeOptions(engine, d.options, [...path, 'options'], report)
-
-    if (options.engine === 'llama.cpp' && options.flashAttention === 'off' && kvCache !== 'f16' && kvCache !== 'f32' && kvCache !== 'bf16') {
-      report([...path, 'kvCache'], { code: 'quantized-v-needs-flash-attention', message: `llama-server cannot use a ${kvCache} V cache with flash attention off`, hint: 'Set options.flashAttention: on (or auto), or use kvCache: f16' })
-    }
-    if (options.engine === 'ollama' && !options.flashAttention && kvCache !== 'f16') {
-      report([...path, 'kvCache'], { severity: 'warning', code: 'kv-type-ignored', message: `Ollama ignores kvCache ${kvCache} without flash attention and uses f16`, hint: 'Set options.flashAttention: true' })
-    }
+    const options = engineOptions(engine, optionReader(d.options, [...path, 'options'], report), kvCache, (field, issue) => report([...path, field], issue))
 
     if (port > 0) {
       for (const machine of placed) {
@@ -383,6 +342,13 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
   return deployments
 }
 
+/** Reads and checks a deployment's options with its engine's own module. */
+function engineOptions(engine: EngineId, read: OptionReader, kvCache: KvCacheType, report: (field: OptionIssue['field'], issue: Omit<OptionIssue, 'field'>) => void): EngineOptions {
+  const { options, issues } = ENGINE_MODULES[engine].readOptions(read, kvCache)
+  for (const { field, ...issue } of issues) report(field, issue)
+  return options
+}
+
 export function engineSourceOf(written: { path?: unknown; brew?: unknown; python?: unknown }): EngineSource | undefined {
   if (typeof written.path === 'string') return { kind: 'path', path: written.path }
   if (typeof written.brew === 'string') return { kind: 'brew', formula: written.brew }
@@ -395,11 +361,10 @@ export function engineSourceOf(written: { path?: unknown; brew?: unknown; python
 
 function normalizeEngines(value: unknown): Record<ServedEngineId, EngineSource> {
   const written = isObj(value) ? value : {}
-  const ids = Object.keys(ENGINE_SOURCE_DEFAULTS) as ServedEngineId[]
   return Object.fromEntries(
-    ids.map((id) => {
+    SERVED_ENGINE_IDS.map((id) => {
       const declared = isObj(written[id]) ? engineSourceOf(written[id]) : undefined
-      return [id, declared ?? engineSourceOf(ENGINE_SOURCE_DEFAULTS[id])!]
+      return [id, declared ?? engineSourceOf(ENGINE_MODULES[id].executable.source)!]
     }),
   ) as Record<ServedEngineId, EngineSource>
 }

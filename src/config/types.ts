@@ -4,7 +4,12 @@
  */
 import type { EngineId, KvCacheType, ModelFormat } from '../catalog/engines.ts'
 import type { RuleId, RuleSeverity } from '../rules/catalog.ts'
-import type { FlashAttention, ServedEngineId, ServiceManager } from './written.ts'
+import type { ServedEngineId, ServiceManager } from './written.ts'
+import type { CommandOptions } from '../engines/command/options.ts'
+import type { LlamaCppOptions } from '../engines/llama-cpp/options.ts'
+import type { MlxLmOptions } from '../engines/mlx-lm/options.ts'
+import type { OllamaOptions } from '../engines/ollama/options.ts'
+import type { VllmMlxOptions } from '../engines/vllm-mlx/options.ts'
 
 /** Where an engine's executable comes from (fleet.yaml `engines:`, or the defaults in src/config/defaults.ts). */
 export type EngineSource =
@@ -64,43 +69,9 @@ export interface Model {
   readonly ropeScaling: { readonly type: 'yarn' | 'linear' | 'dynamic'; readonly factor: number } | null
 }
 
-export interface MlxLmOptions {
-  readonly engine: 'mlx-lm'
-  readonly promptCacheBytes: number | null
-  readonly promptCacheSize: number
-  readonly prefillStepSize: number
-  readonly maxTokens: number
-  readonly args: readonly string[]
-}
-export interface LlamaCppOptions {
-  readonly engine: 'llama.cpp'
-  readonly flashAttention: FlashAttention
-  readonly batch: number
-  readonly ubatch: number
-  readonly kvUnified: boolean
-  readonly swaFull: boolean
-  readonly args: readonly string[]
-}
-export interface OllamaOptions {
-  readonly engine: 'ollama'
-  readonly keepAlive: string
-  readonly flashAttention: boolean
-}
-export interface VllmMlxOptions {
-  readonly engine: 'vllm-mlx'
-  readonly continuousBatching: boolean
-  readonly cacheMemoryBytes: number | null
-  readonly args: readonly string[]
-}
-export interface CommandOptions {
-  readonly engine: 'command'
-  readonly command: readonly string[]
-  readonly healthUrl: string
-  readonly env: Readonly<Record<string, string>>
-  readonly cwd: string | null
-  readonly memoryBytes: number
-}
+/** Each engine's options, as its folder defines and normalizes them (src/engines/<engine>/options.ts). */
 export type EngineOptions = MlxLmOptions | LlamaCppOptions | OllamaOptions | VllmMlxOptions | CommandOptions
+export type { MlxLmOptions, LlamaCppOptions, OllamaOptions, VllmMlxOptions, CommandOptions }
 
 export interface Deployment {
   readonly name: string

@@ -1,45 +1,48 @@
 /**
- * The engines layer: for each engine, its command line and environment (engineLaunch), where its executable comes
- * from (executable.ts) and how fleet tells it is ready (readiness.ts; Ollama's model creation in ollama-setup.ts).
+ * The engines fleet runs, one folder each (src/engines/<engine>/), registered in one typed table. Adding an engine is
+ * its folder, its id in src/catalog/engines.ts ENGINE_IDS and one row here; nothing else dispatches on engine ids.
+ * Shared pure pieces are in shared/; the effectful parts (finding executables, readiness polling, Ollama model
+ * creation) in runtime/.
  */
-import type { EngineId } from '../catalog/engines.ts'
-import { commandLaunch } from './command.ts'
-import { llamaCppLaunch } from './llama-cpp.ts'
-import { mlxLmLaunch } from './mlx-lm.ts'
-import { ollamaLaunch } from './ollama.ts'
+import { ENGINE_IDS, type EngineId } from '../catalog/engines.ts'
+import type { Deployment } from '../config/types.ts'
+import type { ServedEngineId } from '../config/written.ts'
+import { command } from './command/index.ts'
+import { llamaCpp } from './llama-cpp/index.ts'
+import { mlxLm } from './mlx-lm/index.ts'
+import type { EngineTable } from './module.ts'
+import { ollama } from './ollama/index.ts'
 import type { EngineInputs, EngineLaunch } from './types.ts'
-import { vllmMlxLaunch } from './vllm-mlx.ts'
+import { vllmMlx } from './vllm-mlx/index.ts'
 
-const LAUNCHERS: Readonly<Record<EngineId, (inputs: EngineInputs) => EngineLaunch>> = {
-  'mlx-lm': mlxLmLaunch,
-  'llama.cpp': llamaCppLaunch,
-  ollama: ollamaLaunch,
-  'vllm-mlx': vllmMlxLaunch,
-  command: commandLaunch,
-}
+export const ENGINE_MODULES = {
+  'mlx-lm': mlxLm,
+  'llama.cpp': llamaCpp,
+  ollama,
+  'vllm-mlx': vllmMlx,
+  command,
+} as const satisfies EngineTable
+
+/** Every engine's facts (formats, KV types, defaults), by id: a view of the table, so they are written once. */
+export const ENGINES = Object.fromEntries(ENGINE_IDS.map((id) => [id, ENGINE_MODULES[id].info])) as { readonly [E in EngineId]: (typeof ENGINE_MODULES)[E]['info'] }
+
+/** The engines that run a server program fleet installs or finds (all but `command`). */
+export const SERVED_ENGINE_IDS: readonly ServedEngineId[] = ENGINE_IDS.filter((id): id is ServedEngineId => id !== 'command')
 
 /** The program, arguments, environment, readiness probe and warm-up of one deployment. Pure: reads no files. */
 export function engineLaunch(inputs: EngineInputs): EngineLaunch {
-  return LAUNCHERS[inputs.deployment.engine](inputs)
+  return ENGINE_MODULES[inputs.deployment.engine].launch(inputs)
+}
+
+/** How fleet sizes the deployment's engine; null for a `command`. */
+export function engineSizing(deployment: Pick<Deployment, 'engine'>): (typeof ENGINE_MODULES)[EngineId]['sizing'] {
+  return ENGINE_MODULES[deployment.engine].sizing
 }
 
 export type { EngineInputs, EngineLaunch, EnginePaths, JsonFieldCheck, OllamaModelSource, ReadinessProbe } from './types.ts'
-export { MLX_DEFAULT_MODEL } from './mlx-lm.ts'
-export { ollamaModelName } from './ollama.ts'
-export { substitutePort } from './command.ts'
-export { probeHost } from './common.ts'
-export {
-  ENGINE_BINARIES,
-  findBrew,
-  installBrewFormula,
-  installPythonEngine,
-  pythonVenvDir,
-  resolveCommandExecutable,
-  resolveExecutable,
-  type CommandRunner,
-  type ExecutableDeps,
-  type ExecutableResolution,
-  type RunResult,
-} from './executable.ts'
-export { sendWarmup, waitUntilReady, type ReadinessResult, type WaitOptions, type WarmupOptions, type WarmupResult } from './readiness.ts'
-export { createOllamaModel, ollamaModelLoaded, preloadOllamaModel, OllamaApiError } from './ollama-setup.ts'
+export type { EngineModule, EngineSizing, OptionReader, OptionIssue, SpeedFamily, CacheLayout } from './module.ts'
+export type { ServerLimits, MemoryEstimate } from './shared/memory-estimate.ts'
+export { MLX_DEFAULT_MODEL } from './mlx-lm/launch.ts'
+export { ollamaModelName } from './ollama/launch.ts'
+export { substitutePort } from './command/launch.ts'
+export { probeHost } from './shared/launch.ts'

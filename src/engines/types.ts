@@ -1,10 +1,11 @@
 /**
- * How each engine is launched and how fleet tells it is ready. One module per engine (src/engines/<engine>.ts)
+ * How each engine is launched and how fleet tells it is ready. Each engine's launch.ts (src/engines/<engine>/)
  * builds the real command line from the deployment, following the engine's current flags (shared reference
  * protocols.md §6, cited per flag in each module).
  */
 import type { Deployment, Model } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
+import type { ServerLimits } from './shared/memory-estimate.ts'
 
 /** How to know a started server can answer requests. Polled until it passes or the readiness timeout ends. */
 export type ReadinessProbe =
@@ -73,8 +74,8 @@ export interface EngineInputs {
   /** Absolute path of the engine's executable, resolved from fleet.yaml `engines:`. */
   readonly executable: string
   /**
-   * Memory the plan budgets for the server's retained prompt caches (mlx-lm --prompt-cache-bytes, llama-server
-   * --cache-ram). Passed as the engine's limit so the server cannot grow past the plan; absent when unsized.
+   * The limits the plan sized the server with (the retained prompt-cache budget: mlx-lm --prompt-cache-bytes,
+   * llama-server --cache-ram), passed so the server cannot grow past the plan; null when the deployment was not sized.
    */
-  readonly promptCacheBudgetBytes?: number
+  readonly limits: ServerLimits | null
 }

@@ -1,36 +1,29 @@
 /**
- * Sizes one deployment: the weights from the model's facts, the engine's caches and buffers from its own allocation
- * rules (src/sizing/engine-*.ts), and the speed from the machine's bandwidth and compute (src/sizing/speed.ts).
+ * Sizes one deployment: the weights from the model's facts, the engine's caches and buffers from its own memory model
+ * (src/engines/<engine>/memory.ts, through the engine table), and the speed from the machine's bandwidth and compute
+ * with the engine's speed family (src/sizing/speed.ts).
  */
 import type { Deployment, Machine } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import type { MemoryBreakdown } from '../plan/types.ts'
 import { UnsupportedArchitectureError } from '../model/hf-config.ts'
-import { kvCacheBytesAt, llamaCppMemory, mlxLmMemory, ollamaMemory, vllmMlxMemory, type MemoryEstimate } from './kv.ts'
+import { engineSizing, type MemoryEstimate, type ServerLimits } from '../engines/index.ts'
+import { kvCacheBytesAt } from './kv.ts'
 import { estimateSpeed, type SpeedEstimate } from './speed.ts'
 import { modelTensors, UnsupportedTensorLayoutError } from './tensors.ts'
 import { activeWeightBytesPerToken } from './weights.ts'
 
 export type DeploymentSizing =
-  | { readonly ok: true; readonly memory: MemoryBreakdown; readonly speed: SpeedEstimate | null; readonly details: Record<string, number | string>; readonly notes: string[] }
+  | {
+      readonly ok: true
+      readonly memory: MemoryBreakdown
+      readonly speed: SpeedEstimate | null
+      readonly details: Record<string, number | string>
+      readonly notes: string[]
+      /** What fleet passes to the server so it stays within this sizing (null: nothing to pass). */
+      readonly serverLimits: ServerLimits | null
+    }
   | { readonly ok: false; readonly message: string; readonly hint: string | null }
-
-function engineEstimate(d: Deployment, machine: Machine, facts: ModelFacts): MemoryEstimate {
-  const arch = facts.architecture
-  const o = d.options
-  switch (o.engine) {
-    case 'llama.cpp':
-      return llamaCppMemory(arch, { contextPerSlot: d.context, parallel: d.parallel, typeK: d.kvCache, typeV: d.kvCache, flashAttention: o.flashAttention, ubatch: o.ubatch, batch: o.batch, kvUnified: o.kvUnified, swaFull: o.swaFull })
-    case 'ollama':
-      return ollamaMemory(arch, { contextPerSlot: d.context, parallel: d.parallel, kvType: d.kvCache, flashAttention: o.flashAttention })
-    case 'mlx-lm':
-      return mlxLmMemory(arch, { contextPerSlot: d.context, parallel: d.parallel, dtypeBytes: d.kvCache === 'f32' ? 4 : 2, prefillStepSize: o.prefillStepSize, promptCacheBytes: o.promptCacheBytes, weightsBytes: facts.weights.totalBytes, promptCacheSize: o.promptCacheSize })
-    case 'vllm-mlx':
-      return vllmMlxMemory(arch, { contextPerSlot: d.context, parallel: d.parallel, dtypeBytes: d.kvCache === 'f32' ? 4 : 2, continuousBatching: o.continuousBatching, cacheMemoryBytes: o.cacheMemoryBytes, machineMemoryBytes: machine.memoryBytes, weightsBytes: facts.weights.totalBytes })
-    case 'command':
-      throw new Error('command deployments carry no model estimate')
-  }
-}
 
 /** Parameters a decoded token multiplies through: the same accounting as the active bytes, in elements. */
 function activeParams(facts: ModelFacts): number {
@@ -46,20 +39,23 @@ function activeParams(facts: ModelFacts): number {
 }
 
 export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null): DeploymentSizing {
-  if (d.options.engine === 'command') {
-    const runtime = d.options.memoryBytes
+  const sizing = engineSizing(d)
+  if (sizing === null) {
+    // An engine fleet cannot size (a `command`) counts the memory it declares.
+    const runtime = d.options.engine === 'command' ? d.options.memoryBytes : 0
     return {
       ok: true,
       memory: { weightsBytes: 0, kvCacheBytes: 0, overheadBytes: runtime, totalBytes: runtime, overhead: { stateBytes: 0, promptCacheBytes: 0, computeBytes: 0, runtimeBytes: runtime } },
       speed: null,
       details: { declaredMemoryBytes: runtime },
       notes: runtime === 0 ? ['command deployment declares no memory (options.memory); it counts as 0'] : [],
+      serverLimits: null,
     }
   }
   if (!facts) return { ok: false, message: `deployment ${d.name} names no model`, hint: null }
   let estimate: MemoryEstimate
   try {
-    estimate = engineEstimate(d, machine, facts)
+    estimate = sizing.memory({ deployment: d, machine, architecture: facts.architecture, weightsBytes: facts.weights.totalBytes })
   } catch (error) {
     if (error instanceof UnsupportedArchitectureError || error instanceof UnsupportedTensorLayoutError || error instanceof RangeError) {
       return { ok: false, message: `cannot size ${facts.repo} on ${d.engine}: ${error.message}`, hint: 'fleet sizes only what it can compute exactly; see docs/sizing.md for the supported architectures' }
@@ -71,7 +67,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
   const weightsBytes = facts.weights.totalBytes
   const speed = estimateSpeed({
     machine,
-    engine: d.engine,
+    speedFamily: sizing.speedFamily,
     architecture: facts.architecture,
     activeWeightBytes: facts.weights.activeBytesPerToken,
     activeParams: activeParams(facts),
@@ -84,5 +80,6 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     speed,
     details: { ...estimate.details, activeWeightBytesPerToken: facts.weights.activeBytesPerToken, bandwidthEfficiency: speed.constants.bandwidthEfficiency, perTokenSeconds: speed.constants.perTokenSeconds },
     notes: estimate.notes,
+    serverLimits: estimate.serverLimits,
   }
 }

@@ -2,17 +2,17 @@
  * Speed, from first principles (docs/speed.md):
  * - decode is memory-bound: each token reads the active weights plus the KV cache at the current context, so
  *   t_token = bytes_read / (efficiency × bandwidth) + t0, where efficiency and the fixed per-token cost t0 are fitted to
- *   public measurements (src/sizing/speed-calibration.ts); t0 = perTokenSeconds × layers/32 + moeLayerSeconds × MoE
+ *   public measurements (src/sizing/speed-constants.ts; the measurements: test/sizing/speed-measurements.ts); t0 = perTokenSeconds × layers/32 + moeLayerSeconds × MoE
  *   layers, the second term being the router/top-k/gather/expert launches a mixture-of-experts layer adds;
  * - prefill is compute-bound: a prompt of n tokens costs 2 × active params × n FLOPs for the matrices plus
  *   2 × 2 × Σ_attention-layers(heads × head_dim) × n²/2 for causal attention, at flopsEfficiency × peak GPU FLOPS
  *   (GPU cores × 128 FP32 ALUs × 2 × clock; Apple GPUs run FP16 at the FP32 rate).
  * Single-stream figures: with `parallel` requests decoding at once each stream is slower, aggregate throughput higher.
  */
-import type { EngineId } from '../catalog/engines.ts'
+import type { SpeedFamily } from '../engines/index.ts'
 import type { Machine } from '../config/types.ts'
 import type { Architecture } from '../model/architecture.ts'
-import { REFERENCE_LAYERS, SPEED_CONSTANTS, type SpeedConstants } from './speed-calibration.ts'
+import { REFERENCE_LAYERS, SPEED_CONSTANTS, type SpeedConstants } from './speed-constants.ts'
 import { findChip } from '../catalog/chips.ts'
 
 /** A chat turn with some history: the "typical" context decode speed is quoted at. */
@@ -20,7 +20,8 @@ export const TYPICAL_CONTEXT = 4096
 
 export interface SpeedInputs {
   readonly machine: Machine
-  readonly engine: EngineId
+  /** Whose fitted constants apply: the engine module's speed family. */
+  readonly speedFamily: SpeedFamily
   readonly architecture: Architecture
   /** Weight bytes read per decoded token (MoE: shared part plus the routed experts a token uses). */
   readonly activeWeightBytes: number
@@ -35,15 +36,14 @@ export interface SpeedEstimate {
   readonly decodeTokensPerSecond: { readonly empty: number; readonly typical: number; readonly full: number }
   readonly prefillTokensPerSecond: number
   readonly timeToFirstTokenSeconds: number
-  readonly constants: SpeedConstants & { readonly engine: 'llama.cpp' | 'mlx-lm'; readonly tier: string }
+  readonly constants: SpeedConstants & { readonly engine: SpeedFamily; readonly tier: string }
 }
 
 export function peakFlops(machine: Pick<Machine, 'gpuCores' | 'gpuClockGHz'>): number {
   return machine.gpuCores * 128 * 2 * machine.gpuClockGHz * 1e9
 }
 
-function constantsFor(machine: Machine, engine: EngineId): SpeedEstimate['constants'] {
-  const family = engine === 'mlx-lm' || engine === 'vllm-mlx' ? 'mlx-lm' : 'llama.cpp'
+function constantsFor(machine: Machine, family: SpeedFamily): SpeedEstimate['constants'] {
   const tier = findChip(machine.chip)?.tier ?? 'base'
   return { ...SPEED_CONSTANTS[family][tier], engine: family, tier }
 }
@@ -70,7 +70,7 @@ function moeLayerCount(arch: Architecture): number {
 }
 
 export function estimateSpeed(inputs: SpeedInputs): SpeedEstimate {
-  const constants = constantsFor(inputs.machine, inputs.engine)
+  const constants = constantsFor(inputs.machine, inputs.speedFamily)
   const bandwidth = inputs.machine.bandwidthBytesPerSecond * constants.bandwidthEfficiency
   // The fixed per-token cost is kernel launches and syncs, so it scales with depth: the constants are for 32 layers
   // (docs/speed.md: without the scaling a 70B is over-predicted by 12.7 %, with it by 1.1 %). Each MoE layer adds its

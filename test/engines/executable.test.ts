@@ -16,7 +16,7 @@ import {
   isExecutableFile,
   resolveCommandExecutable,
   resolveExecutable,
-} from '../../src/engines/executable.ts'
+} from '../../src/engines/runtime/executable.ts'
 import { UserError } from '../../src/errors.ts'
 
 let tmp = ''

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { waitUntilReady } from '../../src/engines/readiness.ts'
+import { waitUntilReady } from '../../src/engines/runtime/readiness.ts'
 import { freePort, startFixture } from '../support/engine-fixtures/index.ts'
 import { deployment, inputs, llamaOptions, mlxOptions, ollamaOptions, paths } from './inputs.ts'
 import { startEngine, tempDir } from './running.ts'

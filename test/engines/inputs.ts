@@ -1,5 +1,9 @@
 /** Builders for the engines tests: representative normalized deployments and the inputs engineLaunch receives. */
-import { ENGINE_OPTION_DEFAULTS } from '../../src/config/defaults.ts'
+import { COMMAND_OPTION_DEFAULTS } from '../../src/engines/command/options.ts'
+import { LLAMA_CPP_OPTION_DEFAULTS } from '../../src/engines/llama-cpp/options.ts'
+import { MLX_LM_OPTION_DEFAULTS } from '../../src/engines/mlx-lm/options.ts'
+import { OLLAMA_OPTION_DEFAULTS } from '../../src/engines/ollama/options.ts'
+import { VLLM_MLX_OPTION_DEFAULTS } from '../../src/engines/vllm-mlx/options.ts'
 import type { Deployment, EngineOptions } from '../../src/config/types.ts'
 import type { EngineInputs, EnginePaths } from '../../src/engines/types.ts'
 import type { Architecture } from '../../src/model/architecture.ts'
@@ -22,13 +26,13 @@ export function deployment(name: string, options: EngineOptions, overrides: Part
   return { ...BASE, name, engine: options.engine, options, ...overrides }
 }
 
-export const mlxOptions = (o: Partial<Extract<EngineOptions, { engine: 'mlx-lm' }>> = {}): EngineOptions => ({ engine: 'mlx-lm', ...ENGINE_OPTION_DEFAULTS['mlx-lm'], ...o })
-export const llamaOptions = (o: Partial<Extract<EngineOptions, { engine: 'llama.cpp' }>> = {}): EngineOptions => ({ engine: 'llama.cpp', ...ENGINE_OPTION_DEFAULTS['llama.cpp'], ...o })
-export const ollamaOptions = (o: Partial<Extract<EngineOptions, { engine: 'ollama' }>> = {}): EngineOptions => ({ engine: 'ollama', ...ENGINE_OPTION_DEFAULTS.ollama, ...o })
-export const vllmOptions = (o: Partial<Extract<EngineOptions, { engine: 'vllm-mlx' }>> = {}): EngineOptions => ({ engine: 'vllm-mlx', ...ENGINE_OPTION_DEFAULTS['vllm-mlx'], ...o })
+export const mlxOptions = (o: Partial<Extract<EngineOptions, { engine: 'mlx-lm' }>> = {}): EngineOptions => ({ engine: 'mlx-lm', ...MLX_LM_OPTION_DEFAULTS, ...o })
+export const llamaOptions = (o: Partial<Extract<EngineOptions, { engine: 'llama.cpp' }>> = {}): EngineOptions => ({ engine: 'llama.cpp', ...LLAMA_CPP_OPTION_DEFAULTS, ...o })
+export const ollamaOptions = (o: Partial<Extract<EngineOptions, { engine: 'ollama' }>> = {}): EngineOptions => ({ engine: 'ollama', ...OLLAMA_OPTION_DEFAULTS, ...o })
+export const vllmOptions = (o: Partial<Extract<EngineOptions, { engine: 'vllm-mlx' }>> = {}): EngineOptions => ({ engine: 'vllm-mlx', ...VLLM_MLX_OPTION_DEFAULTS, ...o })
 export const commandOptions = (o: Partial<Extract<EngineOptions, { engine: 'command' }>> & { command: readonly string[] }): EngineOptions => ({
   engine: 'command',
-  ...ENGINE_OPTION_DEFAULTS.command,
+  ...COMMAND_OPTION_DEFAULTS,
   ...o,
 })
 
@@ -43,8 +47,8 @@ export function paths(overrides: Partial<EnginePaths> = {}): EnginePaths {
   }
 }
 
-export function inputs(d: Deployment, overrides: Partial<Omit<EngineInputs, 'deployment'>> = {}): EngineInputs {
-  return { deployment: d, model: null, facts: null, paths: paths(), executable: '/opt/fleet/bin/engine', ...overrides }
+export function inputs(d: Deployment, overrides: Partial<Omit<EngineInputs, 'deployment' | 'limits'>> & { limits?: EngineInputs['limits'] } = {}): EngineInputs {
+  return { deployment: d, model: null, facts: null, paths: paths(), executable: '/opt/fleet/bin/engine', limits: null, ...overrides }
 }
 
 const ARCHITECTURE: Architecture = {

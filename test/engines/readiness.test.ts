@@ -3,7 +3,7 @@
  * lines engineLaunch builds. Load delays are a few hundred ms; timeouts stay under 2 s.
  */
 import { describe, expect, it } from 'vitest'
-import { sendWarmup, waitUntilReady } from '../../src/engines/readiness.ts'
+import { sendWarmup, waitUntilReady } from '../../src/engines/runtime/readiness.ts'
 import { freePort } from '../support/engine-fixtures/index.ts'
 import { commandOptions, deployment, inputs, llamaOptions, mlxOptions, paths, vllmOptions } from './inputs.ts'
 import { startEngine } from './running.ts'

@@ -2,8 +2,8 @@
  * `command`: any long-running program the user names. fleet only substitutes `{port}` (in the arguments, the
  * environment values and the health URL) and waits for the health URL to answer 2xx.
  */
-import { optionsFor } from './common.ts'
-import type { EngineInputs, EngineLaunch } from './types.ts'
+import { optionsFor } from '../shared/launch.ts'
+import type { EngineInputs, EngineLaunch } from '../types.ts'
 
 /** Replaces every `{port}` in `text`. */
 export function substitutePort(text: string, port: number): string {

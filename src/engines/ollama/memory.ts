@@ -9,10 +9,10 @@
  * and nothing for --kv-unified, --swa-full or --cache-ram, so those keep llama-server's defaults (unified off
  * because -np is explicit; cache-ram 8 GiB).
  */
-import type { Architecture } from '../model/architecture.ts'
-import type { MemoryEstimate } from './kv-types.ts'
-import { llamaCppMemory } from './engine-llama-cpp.ts'
-import { MiB } from './kv-layers.ts'
+import type { Architecture } from '../../model/architecture.ts'
+import type { MemoryEstimate } from '../shared/memory-estimate.ts'
+import { llamaCppMemory } from '../llama-cpp/memory.ts'
+import { MiB } from '../shared/kv-layers.ts'
 
 export interface OllamaDeployment {
   readonly contextPerSlot: number
@@ -80,5 +80,7 @@ export function ollamaMemory(arch: Architecture, d: OllamaDeployment): MemoryEst
     runtimeBytes: inner.runtimeBytes + OLLAMA_SERVER_BYTES,
     details: { ...inner.details, ollamaNumCtx: context, ollamaParallel: parallel, ollamaBatch: batch },
     notes: [...notes, ...inner.notes, `Ollama passes -b/-ub ${batch}${d.numBatch === undefined ? ' (its automatic choice for this context)' : ''}`],
+    // Ollama builds llama-server's command line itself and sets no --cache-ram: nothing for fleet to pass.
+    serverLimits: { promptCacheBytes: null },
   }
 }

@@ -5,8 +5,8 @@
  * `_BYTES_PER_MB = 1024 * 1024`; default auto ≈ 20% of RAM). --max-num-seqs and --cache-memory-mb only reach the
  * scheduler with --continuous-batching (cli.py `SchedulerConfig`).
  */
-import { baseUrl, chatWarmup, optionsFor, requireSnapshotDir } from './common.ts'
-import type { EngineInputs, EngineLaunch } from './types.ts'
+import { baseUrl, chatWarmup, optionsFor, requireSnapshotDir } from '../shared/launch.ts'
+import type { EngineInputs, EngineLaunch } from '../types.ts'
 
 export function vllmMlxLaunch(inputs: EngineInputs): EngineLaunch {
   const { deployment } = inputs

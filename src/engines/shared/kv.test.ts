@@ -1,19 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import type { Architecture, LayerSpec, MoeSpec } from '../model/architecture.ts'
-import {
-  kvBytesPerToken,
-  kvCacheBytesAt,
-  llamaCppGeometry,
-  llamaCppMemory,
-  memoryEstimateTotal,
-  mlxLayerCells,
-  mlxLmMemory,
-  mlxPromptCacheTrimmable,
-  ollamaMemory,
-  resolveLlamaFlashAttention,
-  vllmMlxMemory,
-  type LlamaCppDeployment,
-} from './kv.ts'
+import type { Architecture, LayerSpec, MoeSpec } from '../../model/architecture.ts'
+import { kvBytesPerToken, kvCacheBytesAt } from '../../sizing/kv.ts'
+import { llamaCppGeometry, llamaCppMemory, resolveLlamaFlashAttention, type LlamaCppDeployment } from '../llama-cpp/memory.ts'
+import { mlxLmMemory } from '../mlx-lm/memory.ts'
+import { ollamaMemory } from '../ollama/memory.ts'
+import { vllmMlxMemory } from '../vllm-mlx/memory.ts'
+import { memoryEstimateTotal } from './memory-estimate.ts'
+import { mlxLayerCells, mlxPromptCacheTrimmable } from './mlx-cache.ts'
 
 const GiB = 2 ** 30
 const MiB = 2 ** 20

@@ -1,9 +1,13 @@
 /** Small pieces every engine module shares: where to probe a server, which options it carries, what it loads. */
-import { isIPv6 } from 'node:net'
-import type { EngineId } from '../catalog/engines.ts'
-import type { Deployment, EngineOptions } from '../config/types.ts'
-import { InternalError, UserError } from '../errors.ts'
-import type { EngineInputs, EngineLaunch } from './types.ts'
+
+/** An IPv6 literal: the only kind of listen address with a colon (IPv4 and host names have none). Pure, unlike node:net. */
+function isIPv6(address: string): boolean {
+  return address.includes(':')
+}
+import type { EngineId } from '../../catalog/engines.ts'
+import type { Deployment, EngineOptions } from '../../config/types.ts'
+import { InternalError, UserError } from '../../errors.ts'
+import type { EngineInputs, EngineLaunch } from '../types.ts'
 
 /**
  * The address fleet connects to when checking a server bound to `bind`. A wildcard bind listens on loopback too, and

@@ -7,8 +7,8 @@
  * on|off|auto, -b/--batch-size (2048), -ub/--ubatch-size (512), --swa-full, --metrics, -a/--alias.
  */
 import { basename } from 'node:path'
-import { baseUrl, chatWarmup, optionsFor, requireModelFiles } from './common.ts'
-import type { EngineInputs, EngineLaunch } from './types.ts'
+import { baseUrl, chatWarmup, optionsFor, requireModelFiles } from '../shared/launch.ts'
+import type { EngineInputs, EngineLaunch } from '../types.ts'
 
 /**
  * The file -m names. A split GGUF is loaded from its first part (llama.cpp finds -00002-of-0000N … next to it), and a
@@ -17,6 +17,11 @@ import type { EngineInputs, EngineLaunch } from './types.ts'
 export function primaryGguf(files: readonly [string, ...string[]]): string {
   const models = files.filter((f) => !basename(f).toLowerCase().startsWith('mmproj'))
   return models.find((f) => /-0*1-of-\d+\.gguf$/i.test(f)) ?? models[0] ?? files[0]
+}
+
+/** --cache-ram takes MiB; without a plan, llama-server keeps its own default (8192 MiB). */
+function cacheRamLimit(bytes: number | null): string[] {
+  return bytes === null ? [] : ['--cache-ram', String(Math.max(0, Math.floor(bytes / 2 ** 20)))]
 }
 
 export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
@@ -38,7 +43,7 @@ export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
     '-ub', String(options.ubatch),
     ...(options.swaFull ? ['--swa-full'] : []),
     // Saved slot states live in host RAM up to --cache-ram MiB (default 8192): bound them to what the plan counts.
-    ...(inputs.promptCacheBudgetBytes === undefined ? [] : ['--cache-ram', String(Math.max(0, Math.floor(inputs.promptCacheBudgetBytes / 2 ** 20)))]),
+    ...cacheRamLimit(inputs.limits?.promptCacheBytes ?? null),
     // /metrics (Prometheus llamacpp:* counters) for `fleet status`; off by default.
     '--metrics',
     // Clients name the deployment, not the -m path that /v1/models would otherwise report as the model id.

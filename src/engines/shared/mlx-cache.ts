@@ -1,29 +1,16 @@
 /**
- * What mlx_lm.server (ml-explore/mlx-lm @d78bf58, 0.32.0) and vllm-mlx (waybarrios/vllm-mlx @4b654c0, 0.4.1,
- * which serves through mlx-lm's caches and BatchGenerator) allocate beyond the weights. MLX allocates lazily,
- * so unlike llama.cpp nothing is reserved up front: these are the sizes at the planned full context.
+ * The MLX cache rules mlx_lm.server (ml-explore/mlx-lm @d78bf58, 0.32.0) and vllm-mlx (waybarrios/vllm-mlx @4b654c0,
+ * 0.4.1, which serves through mlx-lm's caches and BatchGenerator) share: cache cells, per-sequence caches, prefill
+ * transients and the batch core. MLX allocates lazily, so unlike llama.cpp nothing is reserved up front: these are the
+ * sizes at the planned full context. Each engine's totals: src/engines/mlx-lm/memory.ts, src/engines/vllm-mlx/memory.ts.
  * Formulas and the reasoning behind each choice: docs/sizing-kv.md.
  */
-import type { Architecture, LayerSpec } from '../model/architecture.ts'
-import type { MemoryEstimate } from './kv-types.ts'
+import type { Architecture, LayerSpec } from '../../model/architecture.ts'
+import type { MemoryEstimate } from './memory-estimate.ts'
 import { GiB, MiB, isAttention, isRecurrent, missingRecurrentSpecNotes, mlxKvElements, padTo, recurrentGeometry } from './kv-layers.ts'
 
 /** mlx_lm/models/cache.py: KVCache.step, RotatingKVCache.step, BatchKVCache.step. */
 export const MLX_KV_STEP = 256
-
-/** mlx_lm.server defaults (server.py argparse): --prompt-cache-size 10, --prompt-concurrency 8. */
-export const MLX_LM_DEFAULTS = { promptCacheSize: 10, promptConcurrency: 8, prefillStepSize: 2048 } as const
-
-/**
- * Python + MLX + transformers tokenizer + the server, with no cache: a labelled estimate. The one public figure we
- * found: mlx_lm.server idle with Qwen3-4B-4bit (~2.3 GB of weights) at ~3.2 GB RSS on a 16 GB M4
- * (ml-explore/mlx-lm#1235), i.e. ~0.9 GB that also includes prompt caches left by earlier requests.
- */
-export const MLX_LM_RUNTIME_BYTES = 768 * MiB
-/** vllm-mlx imports more (FastAPI/uvicorn, mlx-vlm, transformers 5): a labelled estimate, not measured. */
-export const VLLM_MLX_RUNTIME_BYTES = 1 * GiB
-/** vllm-mlx memory-aware prefix cache: 20 % of psutil available memory unless --cache-memory-mb (memory_cache.py). */
-export const VLLM_MLX_CACHE_FRACTION = 0.2
 
 export interface MlxSeqCache {
   /** Bytes of K/V (or MLA latent) arrays one sequence holds. */
@@ -196,7 +183,7 @@ interface MlxServing {
   readonly batched: boolean
 }
 
-function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; kv: number; state: number; compute: number; pinned: number; details: Record<string, number> } {
+export function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; kv: number; state: number; compute: number; pinned: number; details: Record<string, number> } {
   const seq = mlxSeqCache(arch, s.context, s.dtypeBytes)
   const step = Math.max(1, Math.min(s.prefillStepSize, s.context))
   const transient = mlxPrefillTransient(arch, { context: s.context, step, batch: s.prefillBatch, dtype: s.dtypeBytes })
@@ -236,7 +223,7 @@ function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; kv: num
   return { seq, kv: s.decodeBatch * seq.kvBytes, state: s.decodeBatch * seq.stateBytes, compute, pinned, details }
 }
 
-function unfusedPrefillNote(arch: Architecture): string[] {
+export function unfusedPrefillNote(arch: Architecture): string[] {
   const unfused = arch.layers.some((l) => (l.kind === 'full' || l.kind === 'sliding') && !mlxPrefillSdpaFused(l.headDimK, l.headDimV))
   const mla = arch.layers.some((l) => l.kind === 'mla')
   const notes: string[] = []
@@ -245,130 +232,3 @@ function unfusedPrefillNote(arch: Architecture): string[] {
   return notes
 }
 
-export interface MlxLmDeployment {
-  readonly contextPerSlot: number
-  /** Requests decoding at once (fleet passes --decode-concurrency parallel). */
-  readonly parallel: number
-  /** Bytes of the activation dtype: 2 for bf16/fp16 checkpoints and their quantized conversions. */
-  readonly dtypeBytes: number
-  readonly prefillStepSize: number
-  /** --prompt-cache-bytes, or null when not set. */
-  readonly promptCacheBytes: number | null
-  readonly weightsBytes: number
-  /** --prompt-cache-size (server default 10). */
-  readonly promptCacheSize?: number
-  /**
-   * --prompt-concurrency. Defaults to `parallel` (fleet is expected to pass it); note that BatchGenerator decodes
-   * max(decode-concurrency, prompt-concurrency) requests at once (generate.py BatchGenerator.__init__).
-   */
-  readonly promptConcurrency?: number
-}
-
-export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstimate {
-  const notes: string[] = [...missingRecurrentSpecNotes(arch), ...unfusedPrefillNote(arch)]
-  const parallel = Math.max(1, Math.floor(d.parallel))
-  const promptConcurrency = Math.max(1, Math.floor(d.promptConcurrency ?? parallel))
-  const decodeBatch = Math.max(parallel, promptConcurrency)
-  if (decodeBatch > parallel) notes.push(`mlx-lm decodes up to max(decode, prompt concurrency) = ${decodeBatch} requests at once`)
-  const core = mlxCore(arch, {
-    context: d.contextPerSlot,
-    decodeBatch,
-    prefillBatch: Math.min(promptConcurrency, decodeBatch),
-    dtypeBytes: d.dtypeBytes,
-    prefillStepSize: d.prefillStepSize,
-    batched: true,
-  })
-
-  // LRUPromptCache(max_size = --prompt-cache-size) keeps finished requests' caches (server.py builds it without
-  // max_bytes, so only the count bounds it); fetch_nearest_cache hands out copies, so an entry and the active cache
-  // built from it coexist. With --prompt-cache-bytes the batched path trims the LRU to (limit − active caches)
-  // whenever a request joins (server.py ResponseGenerator._generate); the sequential path (draft model, caches
-  // without merge) never trims by bytes. Without it, fleet budgets one retained full-context conversation per slot
-  // (the steady state of `parallel` ongoing chats, since inserting a longer prefix drops the shorter ones) — unless
-  // the caches are not trimmable at the planned context: then no prefix is ever dropped, one conversation fills
-  // every entry, and the count is the bound.
-  const size = Math.max(0, Math.floor(d.promptCacheSize ?? MLX_LM_DEFAULTS.promptCacheSize))
-  const entry = core.seq.kvBytes + core.seq.stateBytes
-  const trimmable = mlxPromptCacheTrimmable(arch, d.contextPerSlot)
-  let budget: number
-  if (d.promptCacheBytes !== null) {
-    budget = Math.min(d.promptCacheBytes, size * entry)
-  } else if (!trimmable) {
-    budget = size * entry
-    if (entry > 0 && size > 0) notes.push(`mlx-lm cannot trim this model's caches (sliding window filled, or recurrent state), so its prompt cache keeps every prefix of a conversation: budgeted at all ${size} entries (${((size * entry) / GiB).toFixed(1)} GiB at full context); set promptCacheBytes to cap it`)
-  } else {
-    budget = Math.min(size, decodeBatch) * entry
-    if (size > decodeBatch && entry > 0) {
-      notes.push(`mlx-lm's prompt cache is bounded only by count (${size} entries): up to ${((size * entry) / GiB).toFixed(1)} GiB at full context; set promptCacheBytes to cap it`)
-    }
-  }
-  const pinned = size > 0 ? core.pinned : 0
-  if (pinned > 0) notes.push(`a finished request's prompt-cache entry is a lazy slice of the whole batch cache until it is reused: up to ${(pinned / GiB).toFixed(1)} GiB more per such entry, counted once`)
-
-  return {
-    kvCacheBytes: core.kv,
-    stateBytes: core.state,
-    computeBytes: core.compute,
-    runtimeBytes: MLX_LM_RUNTIME_BYTES,
-    promptCacheBytes: budget + pinned,
-    details: { ...core.details, promptCacheBudgetBytes: budget, promptCacheEntryBytes: entry, promptCacheTrimmable: trimmable ? 'yes' : 'no', pinnedBatchBytes: pinned, weightsBytes: d.weightsBytes },
-    notes,
-  }
-}
-
-export interface VllmMlxDeployment {
-  readonly contextPerSlot: number
-  /** Concurrent sequences (fleet passes --max-num-seqs parallel). */
-  readonly parallel: number
-  readonly dtypeBytes: number
-  readonly continuousBatching: boolean
-  /** --cache-memory-mb in bytes, or null for the default 20 % of available memory. */
-  readonly cacheMemoryBytes: number | null
-  /** Physical memory of the machine; with the weights it approximates psutil's "available" at start-up. */
-  readonly machineMemoryBytes: number
-  readonly weightsBytes: number
-  /** --prefill-step-size (default 2048). */
-  readonly prefillStepSize?: number
-  /** --prefill-batch-size (default 8). */
-  readonly prefillBatchSize?: number
-}
-
-export function vllmMlxMemory(arch: Architecture, d: VllmMlxDeployment): MemoryEstimate {
-  const notes: string[] = [...missingRecurrentSpecNotes(arch), ...unfusedPrefillNote(arch)]
-  // Without --continuous-batching, SimpleEngine serialises requests behind an asyncio lock
-  // (engine/simple.py _generation_lock), and its prompt-trie cache is off unless --prefix-trie-cache.
-  const decodeBatch = d.continuousBatching ? Math.max(1, Math.floor(d.parallel)) : 1
-  if (!d.continuousBatching && d.parallel > 1) notes.push('vllm-mlx without continuous batching serves one request at a time')
-  const core = mlxCore(arch, {
-    context: d.contextPerSlot,
-    decodeBatch,
-    prefillBatch: Math.min(decodeBatch, d.prefillBatchSize ?? 8),
-    dtypeBytes: d.dtypeBytes,
-    prefillStepSize: d.prefillStepSize ?? 2048,
-    batched: d.continuousBatching,
-  })
-  // scheduler.py: the memory-aware prefix cache (memory_cache.py MemoryCacheConfig.compute_memory_limit) is
-  // --cache-memory-mb, else 20 % of psutil.virtual_memory().available when the scheduler starts (after the
-  // weights are loaded), at least 100 MB.
-  let promptCache = 0
-  if (d.continuousBatching) {
-    if (d.cacheMemoryBytes !== null) {
-      promptCache = d.cacheMemoryBytes
-    } else {
-      const available = Math.max(0, d.machineMemoryBytes - d.weightsBytes - VLLM_MLX_RUNTIME_BYTES)
-      promptCache = Math.max(100 * MiB, VLLM_MLX_CACHE_FRACTION * available)
-      notes.push('vllm-mlx sizes its prefix cache at 20 % of the memory available at start-up; set cacheMemory to pin it')
-    }
-  }
-  // The prefix cache stores caches taken with the same lazy BatchKVCache.extract (scheduler.py extract_cache).
-  const pinned = core.pinned
-  return {
-    kvCacheBytes: core.kv,
-    stateBytes: core.state,
-    computeBytes: core.compute,
-    runtimeBytes: VLLM_MLX_RUNTIME_BYTES,
-    promptCacheBytes: promptCache + pinned,
-    details: { ...core.details, prefixCacheBudgetBytes: promptCache, pinnedBatchBytes: pinned },
-    notes,
-  }
-}

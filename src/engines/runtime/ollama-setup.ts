@@ -15,7 +15,7 @@ import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { readlink } from 'node:fs/promises'
 import { basename } from 'node:path'
-import type { OllamaModelSource } from './types.ts'
+import type { OllamaModelSource } from '../types.ts'
 
 export interface OllamaRequestOptions {
   readonly fetch?: typeof globalThis.fetch

@@ -1,7 +1,13 @@
+/** What every engine's memory model returns (src/engines/<engine>/memory.ts), and the limits it hands its server. */
+
 /**
- * What every engine estimator returns. Split from kv.ts so the engine files can share it without importing
- * each other.
+ * Limits fleet passes to the server so that what runs is what was planned: the retained prompt-cache budget the plan
+ * counts (mlx-lm --prompt-cache-bytes, llama-server --cache-ram). Null where the engine takes no such limit from the
+ * plan (Ollama sets none; vllm-mlx takes only the user's cacheMemory).
  */
+export interface ServerLimits {
+  readonly promptCacheBytes: number | null
+}
 
 export interface MemoryEstimate {
   /** Per-token caches at the planned full context (all slots): the KV (or MLA latent) buffers. */
@@ -23,6 +29,7 @@ export interface MemoryEstimate {
   readonly details: Record<string, number | string>
   /** Assumptions worth telling the user. */
   readonly notes: string[]
+  readonly serverLimits: ServerLimits
 }
 
 /** Everything an estimate says the deployment will hold at its planned peak. */

@@ -10,10 +10,10 @@
  * pulled GGUF through the HTTP API (src/engines/ollama-setup.ts), as the readiness step of the 'ollama' probe.
  */
 import { basename, relative, sep } from 'node:path'
-import type { Deployment } from '../config/types.ts'
-import type { ModelFacts } from '../resolve/facts.ts'
-import { baseUrl, chatWarmup, hostPort, optionsFor, requireModelFiles } from './common.ts'
-import type { EngineInputs, EngineLaunch, OllamaModelSource } from './types.ts'
+import type { Deployment } from '../../config/types.ts'
+import type { ModelFacts } from '../../resolve/facts.ts'
+import { baseUrl, chatWarmup, hostPort, optionsFor, requireModelFiles } from '../shared/launch.ts'
+import type { EngineInputs, EngineLaunch, OllamaModelSource } from '../types.ts'
 
 /** The name fleet gives the model it creates in a deployment's Ollama store; Ollama lists it as `<name>:latest`. */
 export function ollamaModelName(deployment: string): string {

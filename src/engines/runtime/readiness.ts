@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { OllamaApiError, createOllamaModel, keepsLoaded, ollamaModelLoaded, preloadOllamaModel } from './ollama-setup.ts'
-import type { EngineLaunch, ReadinessProbe } from './types.ts'
+import type { EngineLaunch, ReadinessProbe } from '../types.ts'
 
 export interface WaitOptions {
   /** The whole wait, including Ollama's blob upload and model load. */

@@ -1,15 +1,8 @@
 import { describe, it, expect } from 'vitest'
-import { findChip } from '../catalog/chips.ts'
-import type { Chip, ChipTier } from '../catalog/chips.ts'
-import {
-  CALIBRATION_NOTE,
-  LEGACY_BUILD,
-  LEGACY_BUILD_T0_SCALE,
-  MEASUREMENTS,
-  REFERENCE_LAYERS,
-  SPEED_CONSTANTS,
-} from './speed-calibration.ts'
-import type { SpeedConstants, SpeedMeasurement } from './speed-calibration.ts'
+import { findChip } from '../../src/catalog/chips.ts'
+import type { Chip, ChipTier } from '../../src/catalog/chips.ts'
+import { CALIBRATION_NOTE, REFERENCE_LAYERS, SPEED_CONSTANTS, type SpeedConstants } from '../../src/sizing/speed-constants.ts'
+import { LEGACY_BUILD, LEGACY_BUILD_T0_SCALE, MEASUREMENTS, type SpeedMeasurement } from './speed-measurements.ts'
 
 // Tolerances are the worst residuals the fit produced (docs/speed.md), rounded up:
 // llama.cpp current builds 7.5 %, llama.cpp 8e672ef with the legacy t0 8.7 %, mlx-lm 10.0 %,

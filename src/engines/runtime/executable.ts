@@ -8,9 +8,10 @@ import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { delimiter, isAbsolute, join, posix, resolve } from 'node:path'
 import { execa } from 'execa'
-import type { EngineSource } from '../config/types.ts'
-import type { ServedEngineId } from '../config/written.ts'
-import { UserError } from '../errors.ts'
+import type { EngineSource } from '../../config/types.ts'
+import type { ServedEngineId } from '../../config/written.ts'
+import { ENGINE_MODULES } from '../index.ts'
+import { UserError } from '../../errors.ts'
 
 export type ExecutableResolution =
   | { readonly ok: true; readonly path: string }
@@ -31,14 +32,9 @@ export interface ExecutableDeps {
   readonly searchPath: string
 }
 
-/** The program each engine is started as: Homebrew's bin/ name and the Python package's console script alike. */
-export const ENGINE_BINARIES: Readonly<Record<ServedEngineId, string>> = {
-  // mlx-lm setup.py console_scripts: "mlx_lm.server = mlx_lm.server:main".
-  'mlx-lm': 'mlx_lm.server',
-  'llama.cpp': 'llama-server',
-  ollama: 'ollama',
-  // vllm-mlx pyproject.toml [project.scripts]: vllm-mlx = "vllm_mlx.cli:main".
-  'vllm-mlx': 'vllm-mlx',
+/** The program each engine is started as (its module's Homebrew bin/ name and Python console script alike). */
+export function engineBinary(engine: ServedEngineId): string {
+  return ENGINE_MODULES[engine].executable.binary
 }
 
 /** Homebrew's default prefixes: Apple silicon, then Intel. */
@@ -79,7 +75,7 @@ export async function resolveExecutable(
   options: { stateRoot: string; deps?: Partial<ExecutableDeps> },
 ): Promise<ExecutableResolution> {
   const deps = depsWith(options.deps)
-  const binary = ENGINE_BINARIES[engine]
+  const binary = engineBinary(engine)
   switch (source.kind) {
     case 'path':
       return resolveDeclaredPath(engine, source.path, deps)
@@ -92,7 +88,7 @@ export async function resolveExecutable(
 
 async function resolveDeclaredPath(engine: ServedEngineId, path: string, deps: ExecutableDeps): Promise<ExecutableResolution> {
   if (!isAbsolute(path)) {
-    return { ok: false, reason: `engines.${engine}.path "${path}" is not an absolute path`, hint: `write it in full, e.g. /opt/homebrew/bin/${ENGINE_BINARIES[engine]}`, installable: false }
+    return { ok: false, reason: `engines.${engine}.path "${path}" is not an absolute path`, hint: `write it in full, e.g. /opt/homebrew/bin/${engineBinary(engine)}`, installable: false }
   }
   if (await deps.isExecutable(path)) return { ok: true, path }
   return { ok: false, reason: `${path} does not exist or is not executable`, hint: `install ${engine} there, or change engines.${engine} in fleet.yaml`, installable: false }

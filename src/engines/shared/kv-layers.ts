@@ -3,8 +3,8 @@
  * K and V, and how big a linear-attention / Mamba layer's fixed state is. Engines differ in *types* and
  * *cell counts*, not in these element counts, so they live here once. Formulas and sources: docs/sizing-kv.md.
  */
-import type { Architecture, LayerSpec } from '../model/architecture.ts'
-import { ggmlTypeByName } from '../formats/ggml-types.ts'
+import type { Architecture, LayerSpec } from '../../model/architecture.ts'
+import { ggmlTypeByName } from '../../formats/ggml-types.ts'
 
 export const MiB = 2 ** 20
 export const GiB = 2 ** 30

@@ -30,8 +30,8 @@
  * Accuracy: exact for the dense and MoE logs above; MLA, hybrid and recurrent graphs are estimated from the ops
  * they use and have not been compared with a log. Expect ±10–20 % there.
  */
-import type { Architecture, LayerSpec } from '../model/architecture.ts'
-import { isAttention, llamaKvElements, recurrentGeometry } from './kv-layers.ts'
+import type { Architecture, LayerSpec } from '../../model/architecture.ts'
+import { isAttention, llamaKvElements, recurrentGeometry } from '../shared/kv-layers.ts'
 
 const F32 = 4
 

@@ -5,8 +5,8 @@
  * utils._parse_size: plain integers are bytes), --max-tokens (512). The server has no context-length flag: fleet's
  * per-slot context is a planning figure only, and no KV-cache dtype flag (it uses the activation dtype).
  */
-import { baseUrl, chatWarmup, optionsFor, requireSnapshotDir } from './common.ts'
-import type { EngineInputs, EngineLaunch } from './types.ts'
+import { baseUrl, chatWarmup, optionsFor, requireSnapshotDir } from '../shared/launch.ts'
+import type { EngineInputs, EngineLaunch } from '../types.ts'
 
 /**
  * The `model` every request names. server.py maps "default_model" to --model (`ModelProvider.__init__`); any other
@@ -32,7 +32,7 @@ export function mlxLmLaunch(inputs: EngineInputs): EngineLaunch {
     '--prompt-concurrency', String(deployment.parallel),
     '--prompt-cache-size', String(options.promptCacheSize),
     // The plan budgets retained caches; passing that budget makes it the server's limit (it trims its LRU to it).
-    ...promptCacheLimit(options.promptCacheBytes ?? inputs.promptCacheBudgetBytes ?? null),
+    ...promptCacheLimit(options.promptCacheBytes ?? inputs.limits?.promptCacheBytes ?? null),
     '--prefill-step-size', String(options.prefillStepSize),
     '--max-tokens', String(options.maxTokens),
     // Last: argparse keeps the last value of a repeated flag, so the user's args win.

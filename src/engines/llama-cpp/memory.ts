@@ -4,9 +4,9 @@
  * gets n_ctx_seq. Sources are ggml-org/llama.cpp files (the copy Ollama vendored at upstream ec98e2002, checked
  * against later upstream changes cited inline); the formulas are written out in docs/sizing-kv.md.
  */
-import type { Architecture, LayerSpec } from '../model/architecture.ts'
-import type { MemoryEstimate } from './kv-types.ts'
-import { llamaCppComputeBuffers } from './engine-llama-cpp-compute.ts'
+import type { Architecture, LayerSpec } from '../../model/architecture.ts'
+import type { MemoryEstimate } from '../shared/memory-estimate.ts'
+import { llamaCppComputeBuffers } from './compute.ts'
 import {
   MiB,
   ggmlRowBytes,
@@ -16,7 +16,7 @@ import {
   padTo,
   recurrentGeometry,
   slidingWindow,
-} from './kv-layers.ts'
+} from '../shared/kv-layers.ts'
 
 export interface LlamaCppDeployment {
   /** Tokens per slot; fleet passes `-c contextPerSlot × parallel`. */
@@ -258,5 +258,7 @@ export function llamaCppMemory(arch: Architecture, d: LlamaCppDeployment): Memor
       checkpointBytes: host.checkpoints,
     },
     notes,
+    // Saved slot states live in host RAM up to --cache-ram: bounded to what the plan counts.
+    serverLimits: { promptCacheBytes: host.ram },
   }
 }
