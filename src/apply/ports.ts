@@ -7,7 +7,7 @@ import type { HubClient } from '../hub/client.ts'
 import { pullModel } from '../pull/download.ts'
 import type { ServiceSpec } from '../services/types.ts'
 import type { ApplyPorts } from './apply.ts'
-import type { LocalRuntime } from './runtime.ts'
+import type { LocalRuntime } from '../observe/local.ts'
 
 const WARMUP_TIMEOUT_MS = 120_000
 /** Read at most this much of a log's end for an error message. */
@@ -17,14 +17,16 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
   const backend = runtime.backend
   return {
     backend,
-    async pull(service, onProgress) {
-      const model = service.model!
+    async pull(service, onProgress, signal) {
+      const model = service.model
+      if (!model) return
       const result = await pullModel(
         { repo: model.repo, commit: model.commit, revision: model.revision, files: model.files, model: model.name },
         {
           hub,
           offlineReason: 'fleet is offline (HF_HUB_OFFLINE or --offline)',
           cacheDir: runtime.context.hubCache,
+          ...(signal ? { signal } : {}),
           onEvent: (event) => {
             if (event.type === 'done' || event.type === 'retry' || event.type === 'failed') onProgress(`${event.path}: ${event.type}`)
           },
@@ -36,7 +38,7 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
       }
     },
     async waitUntilReady(service, options) {
-      const result = await waitUntilReady(service.launch.readiness, {
+      const result = await waitUntilReady(service.readiness, {
         timeoutMs: options.timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
         // A server that crashed fails the wait at once instead of after the whole timeout.
@@ -47,9 +49,9 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
       })
       return result.ok ? { ok: true } : { ok: false, reason: result.reason }
     },
-    async warmup(service) {
-      if (!service.launch.warmup) return
-      const result = await sendWarmup(service.launch.warmup, { timeoutMs: WARMUP_TIMEOUT_MS })
+    async warmup(service, signal) {
+      if (!service.warmup) return
+      const result = await sendWarmup(service.warmup, { timeoutMs: WARMUP_TIMEOUT_MS, ...(signal ? { signal } : {}) })
       if (!result.ok) throw new Error(result.reason)
     },
     logOffsets(spec) {

@@ -6,8 +6,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stableStringify } from '../util/stable-json.ts'
-import type { MachineObservation } from './changes.ts'
-import { specHash } from './spec-hash.ts'
+import type { ServiceBackend } from '../services/types.ts'
+import { specHash } from '../util/spec-hash.ts'
 
 export const APPLY_STATE_VERSION = 1
 
@@ -28,12 +28,19 @@ export function applyStatePath(stateRoot: string): string {
   return join(stateRoot, 'apply-state.json')
 }
 
-export function stateFromObservation(observed: MachineObservation): ApplyState {
+/** What is installed now, read back from the backend (never from what apply meant to do). */
+export async function stateFromBackend(machine: string, backend: ServiceBackend): Promise<ApplyState> {
   const services: Record<string, AppliedService> = {}
-  for (const [label, o] of observed.services) {
-    if (o.installed) services[label] = { deployment: o.installed.deployment, hash: specHash(o.installed), program: o.installed.program }
+  for (const label of (await backend.list()).sort()) {
+    const installed = await backend.installedSpec(label)
+    if (installed) services[label] = { deployment: installed.deployment, hash: specHash(installed), program: installed.program }
   }
-  return { version: APPLY_STATE_VERSION, machine: observed.machine, backend: observed.backend, services }
+  return { version: APPLY_STATE_VERSION, machine, backend: backend.kind, services }
+}
+
+/** Records what is installed on the machine now; called by apply and destroy after they changed something. */
+export async function recordApplyState(stateRoot: string, machine: string, backend: ServiceBackend): Promise<void> {
+  writeApplyState(stateRoot, await stateFromBackend(machine, backend))
 }
 
 export function readApplyState(stateRoot: string): ApplyState | null {

@@ -4,11 +4,10 @@
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { localRuntime, type LocalRuntime } from '../apply/runtime.ts'
+import { localRuntime, type LocalRuntime } from '../observe/local.ts'
 import { tryLock } from '../pull/lock.ts'
 import { didYouMean } from '../util/did-you-mean.ts'
-import { stateFromObservation, writeApplyState } from '../apply/state.ts'
-import { observeMachine } from '../apply/observe.ts'
+import { recordApplyState } from '../apply/state.ts'
 import { UserError } from '../errors.ts'
 import { repoFolderName } from '../pull/paths.ts'
 import { SERVICE_LABEL_PREFIX } from '../services/types.ts'
@@ -67,8 +66,7 @@ async function destroyLocked(options: DestroyOptions, io: Io, prepared: Prepared
       if (!options.json) io.out(`- deleted the cached weights of ${facts.repo}\n`)
     }
   }
-  const after = await observeMachine(runtime.machine.name, [], { backend: runtime.backend, filesPresent: async () => true, answers: async () => false })
-  writeApplyState(runtime.context.stateRoot, stateFromObservation(after))
+  await recordApplyState(runtime.context.stateRoot, runtime.machine.name, runtime.backend)
   if (options.json) io.out(`${JSON.stringify({ version: 1, machine: runtime.machine.name, removed, purged }, null, 2)}\n`)
   else io.out(removed.length === 0 ? 'Nothing to destroy.\n' : `${paint('green', 'Destroy complete!')} ${removed.length} removed${purged.length > 0 ? `, ${purged.length} model${purged.length === 1 ? '' : 's'} purged` : '; weights kept (use --purge to delete them)'}.\n`)
   return 0

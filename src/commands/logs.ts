@@ -1,8 +1,8 @@
 /** `fleet logs <deployment> [-f] [-n N]`: the server's output, from the log files its service writes. */
 import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { tail } from '../apply/ports.ts'
-import { desiredServices } from '../apply/desired.ts'
-import { localRuntime } from '../apply/runtime.ts'
+import { localRuntime } from '../observe/local.ts'
+import { getPlan } from './get-plan.ts'
 import { UserError } from '../errors.ts'
 import type { Io } from '../ui/io.ts'
 import { didYouMean } from '../util/did-you-mean.ts'
@@ -30,7 +30,7 @@ export async function logs(options: LogsOptions, io: Io): Promise<number> {
   }
   // The installed definition knows where the logs are; fall back to where apply would put them.
   const installed = await runtime.backend.installedSpec(`dev.fleet.${options.deployment}`)
-  const spec = installed ?? desiredServices(prepared.fleet, prepared.resolved.facts, runtime.context).services.find((s) => s.deployment.name === options.deployment)?.spec
+  const spec = installed ?? (await getPlan(prepared, runtime, { now: new Date(), observe: false })).desired.find((s) => s.deployment.name === options.deployment)?.spec
   if (!spec) throw new UserError(`${options.deployment} has no service definition yet`, { hint: 'Run fleet apply first' })
   const files = [...new Set([spec.stdoutPath, spec.stderrPath])]
   for (const path of files) {

@@ -3,11 +3,10 @@
  * restarts, whether it answers, its port, and its resident memory next to the planned figure.
  */
 import { execa } from 'execa'
-import { desiredServices } from '../apply/desired.ts'
-import { answersOverHttp } from '../apply/observe.ts'
-import { localRuntime } from '../apply/runtime.ts'
+import { localRuntime } from '../observe/local.ts'
+import { answersOverHttp } from '../observe/machine.ts'
 import { UserError } from '../errors.ts'
-import { assemblePlan } from '../plan/assemble.ts'
+import { getPlan } from './get-plan.ts'
 import { parseSysctlWiredLimit, WIRED_LIMIT_STATUS_ARGV } from '../services/wired-limit.ts'
 import { styler, type Io } from '../ui/io.ts'
 import { formatTable } from '../ui/table.ts'
@@ -41,15 +40,15 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
   if (!prepared) return 1
   const runtime = await localRuntime(prepared.fleet, io.env, options.machine === undefined ? {} : { machine: options.machine })
   if (!runtime) throw new UserError(`no machine in ${prepared.fleet.file} is this one`, { hint: 'Pass --machine NAME' })
-  const plan = assemblePlan({ fleet: prepared.fleet, facts: prepared.resolved.facts, diagnostics: [], disk: new Map(), locate: prepared.where, now: new Date() })
-  const { services } = desiredServices(prepared.fleet, prepared.resolved.facts, runtime.context)
+  // The planned figures and this machine's desired services, without observing (status reads the services itself).
+  const { document: plan, desired: services } = await getPlan(prepared, runtime, { now: new Date(), observe: false })
   const now = new Date()
   const rows = []
   for (const d of prepared.fleet.deployments.filter((x) => x.machine === runtime.machine.name && x.machines.length === 1)) {
     const label = `dev.fleet.${d.name}`
     const state = await runtime.backend.state(label)
     const desired = services.find((s) => s.deployment.name === d.name)
-    const healthy = state.running && desired ? await answersOverHttp(desired.launch.readiness) : false
+    const healthy = state.running && desired ? await answersOverHttp(desired.readiness) : false
     const planned = plan.deployments.find((x) => x.name === d.name)?.memory?.totalBytes ?? null
     rows.push({
       deployment: d.name,

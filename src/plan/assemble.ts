@@ -1,15 +1,17 @@
 /**
- * The planner: a pure function from the validated fleet, the models' facts and what was observed (disk) to the plan
- * document. Every input — the clock included — is a parameter (conventions §1), so a plan is reproducible.
+ * The planner: a pure function from the validated fleet, the models' facts, the one sizing pass and what was observed
+ * on this machine to the plan document, changes included. Every input — the clock included — is a parameter
+ * (conventions §1), so a plan is reproducible.
  */
 import type { Diagnostic } from '../config/diagnostics.ts'
 import { sortDiagnostics } from '../config/diagnostics.ts'
 import type { Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import { machineBudget } from '../sizing/budget.ts'
-import { sizeDeployment } from '../sizing/deployment.ts'
+import type { FleetSizing } from '../sizing/fleet.ts'
+import { planLocal, type LocalInputs } from './local.ts'
 import { evaluateRules, type Locate } from './rules.ts'
-import { PLAN_VERSION, type Change, type DeploymentPlan, type MachinePlan, type ModelPlan, type Observation, type PlanDocument, type PoolUse } from './types.ts'
+import { PLAN_VERSION, type Change, type DeploymentPlan, type MachinePlan, type ModelPlan, type PlanDocument, type PoolUse } from './types.ts'
 
 export interface PlanInputs {
   readonly fleet: Fleet
@@ -17,12 +19,12 @@ export interface PlanInputs {
   readonly facts: ReadonlyMap<string, ModelFacts>
   /** Diagnostics from earlier stages (validation warnings, resolution failures). */
   readonly diagnostics: readonly Diagnostic[]
-  readonly disk: ReadonlyMap<string, { readonly missingBytes: number; readonly freeBytes: number }>
+  /** Every deployment sized once (src/sizing/fleet.ts). */
+  readonly sizing: FleetSizing
   /** Metal working sets measured on the machines fleet runs on (by machine name). */
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
-  /** Changes apply would make on the machine fleet runs on, computed from the live system (src/apply/changes.ts). */
-  readonly changes?: readonly Change[]
-  readonly observation?: Observation | null
+  /** The machine fleet runs on: its desired services and what was observed there; null when no machine is this one. */
+  readonly local: LocalInputs | null
   readonly locate: Locate
   readonly now: Date
 }
@@ -37,13 +39,13 @@ function countChanges(changes: readonly Change[]): { toAdd: number; toChange: nu
 
 export function assemblePlan(inputs: PlanInputs): PlanDocument {
   const { fleet, facts } = inputs
-  const diagnostics: Diagnostic[] = [...inputs.diagnostics]
-  const machinesByName = new Map(fleet.machines.map((m) => [m.name, m]))
+  const local = inputs.local === null ? null : planLocal(fleet, inputs.local, inputs.locate)
+  const diagnostics: Diagnostic[] = [...inputs.diagnostics, ...(local?.diagnostics ?? [])]
+  const changes: readonly Change[] = local?.changes ?? []
 
   const deployments: DeploymentPlan[] = fleet.deployments.map((d) => {
     const model = d.model === null ? undefined : fleet.models.find((m) => m.name === d.model)
     const modelFacts = model ? facts.get(model.name) : undefined
-    const machine = machinesByName.get(d.machine)!
     const base = {
       name: d.name,
       machine: d.machine,
@@ -59,10 +61,10 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
       parallel: d.parallel,
       kvCache: d.kvCache,
     }
-    if (model && !modelFacts) {
+    const sized = inputs.sizing.get(d.name) ?? null
+    if (sized === null) {
       return { ...base, memory: null, decodeTokensPerSecond: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
     }
-    const sized = sizeDeployment(d, machine, modelFacts ?? null)
     if (!sized.ok) {
       const pos = inputs.locate(['deployments', d.name], { key: true })
       diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
@@ -109,7 +111,7 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     }
   })
 
-  diagnostics.push(...evaluateRules({ fleet, machines, deployments, facts, disk: inputs.disk, locate: inputs.locate }))
+  diagnostics.push(...evaluateRules({ fleet, machines, deployments, facts, disk: local?.disk ?? new Map(), locate: inputs.locate }))
 
   const models: ModelPlan[] = fleet.models.map((model) => {
     const f = facts.get(model.name)
@@ -137,13 +139,13 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     deployments,
     models,
     diagnostics: sorted,
-    changes: inputs.changes ?? [],
-    observation: inputs.observation ?? null,
+    changes,
+    observation: local?.observation ?? null,
     summary: {
       errors,
       warnings: sorted.filter((d) => d.severity === 'warning').length,
       fits: errors === 0,
-      ...countChanges(inputs.changes ?? []),
+      ...countChanges(changes),
       downloadBytes: models.reduce((s, m) => s + (m.downloadBytes ?? 0), 0),
     },
   }

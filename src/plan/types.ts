@@ -4,7 +4,9 @@
  */
 import type { EngineId, KvCacheType, ModelFormat } from '../catalog/engines.ts'
 import type { Diagnostic } from '../config/diagnostics.ts'
-import type { FactsSource } from '../resolve/facts.ts'
+import type { EngineLaunch, ReadinessProbe } from '../engines/types.ts'
+import type { FactsSource, WeightFile } from '../resolve/facts.ts'
+import type { ServiceSpec } from '../services/types.ts'
 
 export const PLAN_VERSION = 1
 
@@ -106,6 +108,11 @@ export interface ModelPlan {
 
 export type ChangeAction = 'create' | 'update' | 'replace' | 'delete' | 'noop'
 
+/**
+ * One change of one resource on one machine. `steps` is what apply executes, with the values that differ; `reasons`
+ * are rendered from the steps for people (src/plan/reasons.ts) and never read by apply. `service` and `installed`
+ * carry the definitions apply writes and restores, so apply consumes the plan document rather than recomputing it.
+ */
 export interface Change {
   readonly kind: 'deployment' | 'machine'
   /** Deployment (or machine-level resource) name. */
@@ -114,6 +121,59 @@ export interface Change {
   readonly action: ChangeAction
   /** Why, in words a person reads: "engine flags changed", "crashed (last exit code 1)", "no longer declared". */
   readonly reasons: readonly string[]
+  /** What apply does, in order of kind: delete, wiredLimit, pull, then install / replace / restart. Empty for noop. */
+  readonly steps: readonly ChangeStep[]
+  /** The definition to run (deployments that are created, updated or replaced; also noop ones), or null. */
+  readonly service: PlannedService | null
+  /** The definition installed now: what a failed start is rolled back to (null: the service is new, or machine-level). */
+  readonly installed: ServiceSpec | null
+}
+
+/** Why a service whose definition is unchanged must be (re)started. */
+export type RestartCause = 'not-loaded' | 'not-running' | 'crashed' | 'not-answering' | 'files-missing'
+
+/** A field of the service definition that differs between what is installed and what is declared. */
+export type SpecDifference =
+  | { readonly field: 'args'; readonly before: readonly string[]; readonly after: readonly string[] }
+  | { readonly field: 'env'; readonly keys: readonly string[] }
+  | { readonly field: 'paths' }
+  | { readonly field: 'restart-policy' }
+
+export type ChangeStep =
+  /** Bring the model's pinned files into the cache (resumable, verified) before the server starts. */
+  | { readonly step: 'pull'; readonly repo: string; readonly commit: string; readonly why: 'not-cached' | 'files-missing' }
+  /** Write the definition and (re)load it: a new service (`differences` empty) or one whose definition changed. */
+  | { readonly step: 'install'; readonly label: string; readonly fresh: boolean; readonly differences: readonly SpecDifference[] }
+  /** Write a definition that runs a different engine or model revision: the old server is stopped, not updated. */
+  | { readonly step: 'replace'; readonly label: string; readonly what: 'engine' | 'model-revision'; readonly before: string; readonly after: string }
+  /** Restart the installed, unchanged definition. */
+  | { readonly step: 'restart'; readonly label: string; readonly cause: RestartCause; readonly lastExitCode: number | null; readonly port: number }
+  /** Stop the service and remove its definition. */
+  | { readonly step: 'delete'; readonly label: string }
+  /** Set the GPU wired limit (iogpu.wired_limit_mb) now and at boot, or remove the boot daemon (declaredMiB null). */
+  | { readonly step: 'wiredLimit'; readonly declaredMiB: number | null; readonly inForceMiB: number | null; readonly daemonInstalled: boolean }
+
+/** A service as the plan wants it: the definition, how to tell it is ready, and the files it needs first. */
+export interface PlannedService {
+  readonly spec: ServiceSpec
+  /** sha256 of the definition: a change of any argument, variable or path is a change of the service. */
+  readonly hash: string
+  readonly port: number
+  readonly readiness: ReadinessProbe
+  /** One request sent after readiness so the first real request does not pay for compilation and cache warm-up. */
+  readonly warmup: EngineLaunch['warmup']
+  /** How long a start may take before it counts as failed: a base plus loading time for the weights. */
+  readonly readinessTimeoutMs: number
+  /** The model's pinned files, to pull before start (null for a command deployment without a model). */
+  readonly model: PlannedModel | null
+}
+
+export interface PlannedModel {
+  readonly name: string
+  readonly repo: string
+  readonly commit: string
+  readonly revision: string | null
+  readonly files: readonly WeightFile[]
 }
 
 /** What plan observed on the machine it ran on; `apply PLANFILE` refuses a plan whose observation no longer holds. */

@@ -1,13 +1,12 @@
 /**
- * applyChange's orchestration with an in-memory service backend (a stand-in for the adapter, not for fleet's logic):
- * the order of steps, a restart versus a reinstall, and rollback to the previous definition when a start fails.
+ * applyChange's execution of a change's typed steps with an in-memory service backend (a stand-in for the adapter, not
+ * for fleet's logic): the order of steps, a restart versus a reinstall, rollback to the previous definition when a
+ * start fails or is interrupted, and that the reasons (text for people) play no part.
  */
 import { describe, expect, it } from 'vitest'
 import { ApplyFailure, applyChange, type ApplyPorts, type StepEvent } from '../../src/apply/apply.ts'
-import type { DesiredService } from '../../src/apply/desired.ts'
-import { specHash } from '../../src/apply/spec-hash.ts'
-import type { Deployment } from '../../src/config/types.ts'
-import type { Change } from '../../src/plan/types.ts'
+import { specHash } from '../../src/util/spec-hash.ts'
+import type { Change, ChangeStep, PlannedService } from '../../src/plan/types.ts'
 import type { ServiceBackend, ServiceSpec, ServiceState } from '../../src/services/types.ts'
 
 class MemoryBackend implements ServiceBackend {
@@ -41,9 +40,9 @@ const spec = (port: number): ServiceSpec => ({
   label: 'dev.fleet.chat', deployment: 'chat', program: '/bin/server', args: ['--port', String(port)], env: {}, workingDirectory: '/w',
   stdoutPath: '/l/chat.out.log', stderrPath: '/l/chat.err.log', throttleSeconds: 1, exitTimeoutSeconds: 5, numberOfFiles: 256,
 })
-const desired = (s: ServiceSpec, withModel = true): DesiredService => ({
-  deployment: { name: 'chat', port: 8080 } as Deployment, spec: s, hash: specHash(s),
-  launch: { program: s.program, args: s.args, env: {}, readiness: { kind: 'http', url: 'http://127.0.0.1:1/health', okStatus: 200 }, warmup: { url: 'http://127.0.0.1:1/v1/chat/completions', body: {} } },
+const desired = (s: ServiceSpec, withModel = true): PlannedService => ({
+  spec: s, hash: specHash(s), port: 8080,
+  readiness: { kind: 'http', url: 'http://127.0.0.1:1/health', okStatus: 200 }, warmup: { url: 'http://127.0.0.1:1/v1/chat/completions', body: {} },
   model: withModel ? { name: 'm', repo: 'org/m', commit: 'a'.repeat(40), revision: null, files: [] } : null,
   readinessTimeoutMs: 1000,
 })
@@ -60,14 +59,17 @@ function ports(backend: MemoryBackend, ready: boolean, log: string[] = []): Appl
   }
 }
 
-const change = (action: Change['action'], reasons: string[]): Change => ({ kind: 'deployment', name: 'chat', machine: 'studio', action, reasons })
+const PULL: ChangeStep = { step: 'pull', repo: 'org/m', commit: 'a'.repeat(40), why: 'not-cached' }
+const INSTALL: ChangeStep = { step: 'install', label: 'dev.fleet.chat', fresh: true, differences: [] }
+// Reasons deliberately say nothing that matches the steps: apply must act on the steps alone.
+const change = (action: Change['action'], steps: ChangeStep[], service: PlannedService | null, installed: ServiceSpec | null = null): Change => ({ kind: 'deployment', name: 'chat', machine: 'studio', action, reasons: ['(words for people)'], steps, service, installed })
 
 describe('applyChange', () => {
   it('creates: pull, install, wait, warm up — in that order', async () => {
     const backend = new MemoryBackend()
     const log: string[] = []
     const events: StepEvent[] = []
-    await applyChange(change('create', ['not installed', 'weights to download']), desired(spec(8080)), undefined, ports(backend, true, log), (e) => events.push(e))
+    await applyChange(change('create', [PULL, INSTALL], desired(spec(8080))), ports(backend, true, log), (e) => events.push(e))
     expect(events.map((e) => e.step)).toEqual(['pull', 'install', 'ready', 'warmup'])
     expect(log).toEqual(['pull org/m', 'mkdir', 'warmup'])
     expect(backend.calls).toEqual(['install dev.fleet.chat --port 8080'])
@@ -78,7 +80,7 @@ describe('applyChange', () => {
     await backend.install(spec(8080))
     backend.calls.length = 0
     const s = spec(8080)
-    await applyChange(change('update', ['crashed (last exit code 1)']), desired(s), { label: s.label, state: await backend.state(s.label), installed: s, filesPresent: true, healthy: null }, ports(backend, true), () => {})
+    await applyChange(change('update', [{ step: 'restart', label: s.label, cause: 'crashed', lastExitCode: 1, port: 8080 }], desired(s), s), ports(backend, true), () => {})
     expect(backend.calls).toEqual(['restart dev.fleet.chat'])
   })
 
@@ -86,7 +88,8 @@ describe('applyChange', () => {
     const backend = new MemoryBackend()
     const before = spec(8080)
     await backend.install(before)
-    const failure = applyChange(change('update', ['engine flags changed (--port 8080 → 8090)']), desired(spec(8090)), { label: before.label, state: await backend.state(before.label), installed: before, filesPresent: true, healthy: true }, ports(backend, false), () => {})
+    const install: ChangeStep = { step: 'install', label: before.label, fresh: false, differences: [{ field: 'args', before: before.args, after: spec(8090).args }] }
+    const failure = applyChange(change('update', [install], desired(spec(8090)), before), ports(backend, false), () => {})
     await expect(failure).rejects.toBeInstanceOf(ApplyFailure)
     await expect(failure).rejects.toThrow(/did not become ready: no answer .*rolled back.*\nlast log lines:\nggml_metal_init: error: out of memory/s)
     expect(backend.installed.get('dev.fleet.chat')!.args).toEqual(['--port', '8080'])
@@ -96,7 +99,7 @@ describe('applyChange', () => {
   it('fails, and rolls back, when the port answers but the new server is not running', async () => {
     const backend = new MemoryBackend()
     backend.state = async (label) => ({ label, loaded: true, running: false, pid: null, lastExitCode: 1, startedAt: null, restarts: 1 })
-    await expect(applyChange(change('create', ['not installed']), desired(spec(8080), false), undefined, ports(backend, true), () => {})).rejects.toThrow(/is not running \(last exit code 1\); is another program using port 8080/)
+    await expect(applyChange(change('create', [INSTALL], desired(spec(8080), false)), ports(backend, true), () => {})).rejects.toThrow(/is not running \(last exit code 1\); is another program using port 8080/)
     expect(backend.installed.size).toBe(0)
   })
 
@@ -105,20 +108,52 @@ describe('applyChange', () => {
     backend.install = async () => {
       throw new Error('EACCES: permission denied, mkdir /w')
     }
-    await expect(applyChange(change('create', ['not installed']), desired(spec(8080), false), undefined, ports(backend, true), () => {})).rejects.toThrow(/did not become ready: EACCES/)
+    await expect(applyChange(change('create', [INSTALL], desired(spec(8080), false)), ports(backend, true), () => {})).rejects.toThrow(/did not become ready: EACCES/)
     expect(backend.calls).toContain('remove dev.fleet.chat')
   })
 
   it('removes a new service that never becomes ready', async () => {
     const backend = new MemoryBackend()
-    await expect(applyChange(change('create', ['not installed']), desired(spec(8080), false), undefined, ports(backend, false), () => {})).rejects.toThrow(/removed it again/)
+    await expect(applyChange(change('create', [INSTALL], desired(spec(8080), false)), ports(backend, false), () => {})).rejects.toThrow(/removed it again/)
     expect(backend.installed.size).toBe(0)
   })
 
   it('deletes what is no longer declared', async () => {
     const backend = new MemoryBackend()
     await backend.install(spec(8080))
-    await applyChange(change('delete', ['no longer declared']), undefined, undefined, ports(backend, true), () => {})
+    await applyChange(change('delete', [{ step: 'delete', label: 'dev.fleet.chat' }], null, spec(8080)), ports(backend, true), () => {})
     expect(backend.installed.size).toBe(0)
+  })
+
+  it('does nothing for a change without steps (noop), whatever its reasons say', async () => {
+    const backend = new MemoryBackend()
+    await applyChange({ ...change('noop', [], desired(spec(8080))), reasons: ['not installed', 'weights to download'] }, ports(backend, true), () => {})
+    expect(backend.calls).toEqual([])
+  })
+
+  it('an interrupt while the new server loads rolls back to the previous definition', async () => {
+    const backend = new MemoryBackend()
+    const before = spec(8080)
+    await backend.install(before)
+    const controller = new AbortController()
+    const slow: ApplyPorts = {
+      ...ports(backend, true),
+      // The real readiness poll returns "aborted" when the signal fires; this one waits for it.
+      waitUntilReady: (_service, options) => new Promise((resolve) => options.signal?.addEventListener('abort', () => resolve({ ok: false, reason: 'stopped waiting' }))),
+    }
+    const install: ChangeStep = { step: 'install', label: before.label, fresh: false, differences: [{ field: 'args', before: before.args, after: spec(8090).args }] }
+    const applying = applyChange(change('update', [install], desired(spec(8090)), before), slow, () => {}, controller.signal)
+    setTimeout(() => controller.abort(), 20)
+    await expect(applying).rejects.toThrow(/chat was interrupted before it became ready; rolled back to the definition that was running before/)
+    expect(backend.installed.get('dev.fleet.chat')!.args).toEqual(['--port', '8080'])
+  })
+
+  it('an interrupt during the download changes nothing', async () => {
+    const backend = new MemoryBackend()
+    const controller = new AbortController()
+    const p = ports(backend, true)
+    const pulling: ApplyPorts = { ...p, pull: async () => void controller.abort() }
+    await expect(applyChange(change('create', [PULL, INSTALL], desired(spec(8080))), pulling, () => {}, controller.signal)).rejects.toThrow(/was not changed: interrupted/)
+    expect(backend.calls).toEqual([])
   })
 })

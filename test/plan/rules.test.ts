@@ -2,7 +2,12 @@
 import { describe, expect, it } from 'vitest'
 import { loadFleetText } from '../../src/config/load.ts'
 import { locate } from '../../src/config/source.ts'
+import type { Fleet } from '../../src/config/types.ts'
 import { assemblePlan } from '../../src/plan/assemble.ts'
+import type { DesiredService } from '../../src/plan/desired.ts'
+import type { LocalInputs } from '../../src/plan/local.ts'
+import { modelKey } from '../../src/plan/observation.ts'
+import { sizeFleet } from '../../src/sizing/fleet.ts'
 import type { PlanDocument } from '../../src/plan/types.ts'
 import { emptyLock } from '../../src/resolve/lock.ts'
 import { resolveModels } from '../../src/resolve/resolve.ts'
@@ -10,12 +15,29 @@ import { defaultGpuWorkingSet, machineBudget } from '../../src/sizing/budget.ts'
 
 const GiB = 2 ** 30
 
-async function planOf(text: string, disk = new Map<string, { missingBytes: number; freeBytes: number }>()): Promise<PlanDocument> {
+/** `disk`: plan as if run on machine m, where the cache misses `missingBytes` of the model and has `freeBytes` free. */
+async function planOf(text: string, disk?: { missingBytes: number; freeBytes: number }): Promise<PlanDocument> {
   const loaded = loadFleetText(text)
   expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
   const where = (p: readonly (string | number)[], o?: { key?: boolean }): { line: number; column: number } => locate(loaded.source!, p, o)
   const resolved = await resolveModels(loaded.fleet!, { lock: emptyLock(), hub: null, locate: where })
-  return assemblePlan({ fleet: loaded.fleet!, facts: resolved.facts, diagnostics: [...loaded.diagnostics, ...resolved.diagnostics], disk, locate: where, now: new Date(0) })
+  const fleet = loaded.fleet!
+  return assemblePlan({ fleet, facts: resolved.facts, diagnostics: [...loaded.diagnostics, ...resolved.diagnostics], sizing: sizeFleet(fleet, resolved.facts), local: disk ? localOf(fleet, disk) : null, locate: where, now: new Date(0) })
+}
+
+function localOf(fleet: Fleet, disk: { missingBytes: number; freeBytes: number }): LocalInputs {
+  const machine = fleet.machines[0]!
+  const spec = { label: 'dev.fleet.d', deployment: 'd', program: '/bin/server', args: [], env: {}, workingDirectory: '/w', stdoutPath: '/l/o', stderrPath: '/l/e', throttleSeconds: 10, exitTimeoutSeconds: 60, numberOfFiles: 8192 }
+  const desired: DesiredService = {
+    deployment: fleet.deployments[0]!, spec, hash: 'h', port: 8080, readiness: { kind: 'http', url: 'http://127.0.0.1:8080/', okStatus: 0 }, warmup: null, readinessTimeoutMs: 1000,
+    model: { name: 'qwen8', repo: 'org/m', commit: 'c'.repeat(40), revision: null, files: [] },
+  }
+  return {
+    context: { machine, home: '/h', stateRoot: '/s', logsDir: '/l', hubCache: '/c', hfHome: '/hf', snapshotDir: (repo, commit) => `/c/${repo}/${commit}`, executables: new Map(), commandPrograms: new Map(), missingEngines: [] },
+    desired: [desired],
+    problems: [],
+    observation: { machine: machine.name, backend: 'process', services: new Map(), missingBytes: new Map([[modelKey('org/m', 'c'.repeat(40)), disk.missingBytes]]), freeBytes: disk.freeBytes, wiredLimit: null },
+  }
 }
 
 const fleet = (machine: string, deployment: string, extra = ''): string => `version: 1
@@ -95,7 +117,7 @@ describe('rules', () => {
   })
 
   it('disk-space compares what is missing with what is free', async () => {
-    const plan = await planOf(fleet('chip: m4-max, memory: 128GB', 'model: qwen8, engine: mlx-lm, port: 8080'), new Map([['m', { missingBytes: 5 * GiB, freeBytes: 2 * GiB }]]))
+    const plan = await planOf(fleet('chip: m4-max, memory: 128GB', 'model: qwen8, engine: mlx-lm, port: 8080'), { missingBytes: 5 * GiB, freeBytes: 2 * GiB })
     expect(plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'disk-space', severity: 'error' }))
   })
 

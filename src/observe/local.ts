@@ -14,24 +14,13 @@ import { createLaunchdBackend } from '../services/launchd-backend.ts'
 import { ProcessBackend } from '../services/process-backend.ts'
 import { stateRoot } from '../services/state-dir.ts'
 import type { ServiceBackend } from '../services/types.ts'
-import type { LocalContext } from './desired.ts'
-import { hubPathsFor, logsDirFor } from './paths.ts'
-
-export interface MissingEngine {
-  readonly engine: ServedEngineId | 'command'
-  /** For a command deployment, which one (each names its own program). */
-  readonly deployment?: string
-  readonly reason: string
-  readonly hint: string
-  /** apply installs it itself (a pinned Python environment); the deployment is planned with its future path. */
-  readonly installable: boolean
-}
+import type { LocalContext, MissingEngine } from '../plan/observation.ts'
+import { hubPathsFor, logsDirFor, snapshotDirOf } from './paths.ts'
 
 export interface LocalRuntime {
   readonly machine: Machine
   readonly context: LocalContext
   readonly backend: ServiceBackend
-  readonly missingEngines: readonly MissingEngine[]
 }
 
 /**
@@ -95,8 +84,7 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
   }
   return {
     machine,
-    context: { machine, home, stateRoot: root, logsDir: logsDirFor(platform, home, root), hubCache, hfHome, executables, commandPrograms },
+    context: { machine, home, stateRoot: root, logsDir: logsDirFor(platform, home, root), hubCache, hfHome, snapshotDir: (repo, commit) => snapshotDirOf(hubCache, repo, commit), executables, commandPrograms, missingEngines },
     backend: backendFor(machine, platform, env, home, root),
-    missingEngines,
   }
 }

@@ -1,18 +1,22 @@
 /**
- * Reads the live state of this machine for plan and apply: every fleet service the backend has, its installed
- * definition, whether the files it needs are in the cache, and whether its port answers.
+ * Reads the live state of this machine before planning: every fleet service the backend has, its installed
+ * definition, whether its port answers, what the desired services still miss in the cache, free disk, and the GPU
+ * wired limit. An adapter: the result is data (src/plan/observation.ts) the pure planner diffs against.
  */
 import type { ReadinessProbe } from '../engines/types.ts'
+import type { DesiredService } from '../plan/desired.ts'
+import { modelKey, type MachineObservation, type ObservedService, type WiredLimitObservation } from '../plan/observation.ts'
 import type { ServiceBackend } from '../services/types.ts'
-import type { MachineObservation, ObservedService } from './changes.ts'
-import type { DesiredService } from './desired.ts'
 
 export interface ObservePorts {
   readonly backend: ServiceBackend
-  /** Whether every file of the service's model is complete in the cache. */
-  filesPresent(service: DesiredService): Promise<boolean>
+  /** Bytes of the model's files still missing from the cache. */
+  missingBytes(model: NonNullable<DesiredService['model']>): Promise<number>
+  freeBytes(): Promise<number>
   /** One quick, read-only check that the server answers (never loads or creates anything). */
   answers(probe: ReadinessProbe): Promise<boolean>
+  /** The wired limit in force and its boot daemon; null where there is none (not macOS). */
+  wiredLimit(): Promise<WiredLimitObservation | null>
 }
 
 export async function observeMachine(machine: string, desired: readonly DesiredService[], ports: ObservePorts): Promise<MachineObservation> {
@@ -23,11 +27,16 @@ export async function observeMachine(machine: string, desired: readonly DesiredS
     const state = await ports.backend.state(label)
     const installed = await ports.backend.installedSpec(label)
     const d = byLabel.get(label)
-    const filesPresent = d?.model ? await ports.filesPresent(d) : true
-    const healthy = state.running && d ? await ports.answers(d.launch.readiness) : null
-    services.set(label, { label, state, installed, filesPresent, healthy })
+    const healthy = state.running && d ? await ports.answers(d.readiness) : null
+    services.set(label, { label, state, installed, healthy })
   }
-  return { machine, backend: ports.backend.kind, services }
+  const missingBytes = new Map<string, number>()
+  for (const d of desired) {
+    if (!d.model) continue
+    const key = modelKey(d.model.repo, d.model.commit)
+    if (!missingBytes.has(key)) missingBytes.set(key, await ports.missingBytes(d.model))
+  }
+  return { machine, backend: ports.backend.kind, services, missingBytes, freeBytes: await ports.freeBytes(), wiredLimit: await ports.wiredLimit() }
 }
 
 /** A read-only probe: GET the URL the engine's readiness check uses, or its liveness endpoint. */

@@ -1,47 +1,26 @@
 /**
- * The desired state of one machine: for each deployment it runs, the service definition (program, arguments,
- * environment, logs, restart policy) and how to tell the server is ready. Pure: every path and executable is an input.
+ * The desired state of the machine fleet runs on: for each deployment it runs, the service definition (program,
+ * arguments, environment, logs, restart policy), how to tell the server is ready, and the files it needs first.
+ * Pure: every path and executable is an input (LocalContext), and the server limits come from the plan's one sizing
+ * pass.
  */
 import { dirname, join } from 'node:path'
-import type { Deployment, Fleet, Machine } from '../config/types.ts'
-import type { EngineId } from '../catalog/engines.ts'
+import type { Deployment, Fleet } from '../config/types.ts'
 import { engineLaunch } from '../engines/index.ts'
-import type { EngineLaunch } from '../engines/types.ts'
-import type { ModelFacts, WeightFile } from '../resolve/facts.ts'
+import type { ModelFacts } from '../resolve/facts.ts'
 import { serviceLabel, type ServiceSpec } from '../services/types.ts'
-import { specHash } from './spec-hash.ts'
-import { sizeDeployment } from '../sizing/deployment.ts'
-import { snapshotDirOf } from './paths.ts'
+import type { FleetSizing } from '../sizing/fleet.ts'
+import { specHash } from '../util/spec-hash.ts'
+import type { LocalContext } from './observation.ts'
+import type { PlannedService } from './types.ts'
 
 /** Seconds launchd (and the supervisor) waits after SIGTERM before SIGKILL: unloading a large model takes a while. */
 export const EXIT_TIMEOUT_SECONDS = 60
 /** Open files: engines mmap many safetensors shards and hold a socket per client. */
 export const NUMBER_OF_FILES = 8192
 
-export interface LocalContext {
-  readonly machine: Machine
-  readonly home: string
-  /** fleet's state directory on this machine (per-deployment state lives under it). */
-  readonly stateRoot: string
-  readonly logsDir: string
-  readonly hubCache: string
-  readonly hfHome: string
-  /** Resolved executables; an engine missing here cannot be deployed (plan reports why). */
-  readonly executables: ReadonlyMap<EngineId, string>
-  /** Absolute programs of command deployments, by deployment name. */
-  readonly commandPrograms: ReadonlyMap<string, string>
-}
-
-export interface DesiredService {
+export interface DesiredService extends PlannedService {
   readonly deployment: Deployment
-  readonly spec: ServiceSpec
-  /** sha256 of the definition: a change of any argument, variable or path is a change of the service. */
-  readonly hash: string
-  readonly launch: EngineLaunch
-  /** The model's pinned files, to pull before start (null for a command deployment without a model). */
-  readonly model: { readonly name: string; readonly repo: string; readonly commit: string; readonly revision: string | null; readonly files: readonly WeightFile[] } | null
-  /** How long a start may take before it counts as failed: a base plus loading time for the weights. */
-  readonly readinessTimeoutMs: number
 }
 
 export type DesiredProblem = { readonly deployment: string; readonly message: string; readonly hint: string }
@@ -51,12 +30,15 @@ function pathEnv(program: string): string {
   return [...new Set([dirname(program), '/opt/homebrew/bin', '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'])].join(':')
 }
 
-export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>, ctx: LocalContext): { services: DesiredService[]; problems: DesiredProblem[] } {
+/** The deployments fleet.yaml puts on this machine (single-machine placements; multi-machine ones are not applied yet). */
+export function deploymentsOn(fleet: Fleet, machine: string): Deployment[] {
+  return fleet.deployments.filter((d) => d.machine === machine && d.machines.length === 1)
+}
+
+export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>, sizing: FleetSizing, ctx: LocalContext): { services: DesiredService[]; problems: DesiredProblem[] } {
   const services: DesiredService[] = []
   const problems: DesiredProblem[] = []
-  for (const deployment of fleet.deployments) {
-    // Only single-machine deployments of this machine; multi-machine placement is not applied yet.
-    if (deployment.machine !== ctx.machine.name || deployment.machines.length !== 1) continue
+  for (const deployment of deploymentsOn(fleet, ctx.machine.name)) {
     const model = deployment.model === null ? null : (fleet.models.find((m) => m.name === deployment.model) ?? null)
     const modelFacts = model ? facts.get(model.name) : undefined
     if (model && (!modelFacts || modelFacts.commit === null || modelFacts.weights.files.length === 0)) {
@@ -68,11 +50,12 @@ export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFa
       problems.push({ deployment: deployment.name, message: deployment.engine === 'command' ? 'its program was not found' : `${deployment.engine} is not installed on this machine`, hint: 'fleet plan says how to install it' })
       continue
     }
-    const snapshotDir = modelFacts ? snapshotDirOf(ctx.hubCache, modelFacts.repo, modelFacts.commit!) : null
+    const commit = modelFacts?.commit ?? null
+    const snapshotDir = modelFacts && commit !== null ? ctx.snapshotDir(modelFacts.repo, commit) : null
     const modelFiles = modelFacts && snapshotDir ? modelFacts.weights.files.filter((f) => f.path.toLowerCase().endsWith('.gguf')).map((f) => join(snapshotDir, f.path)) : []
     const stateDir = join(ctx.stateRoot, 'deployments', deployment.name)
-    // The plan's limits (the prompt-cache budget) become the engine's, so what runs is what was planned.
-    const sized = modelFacts ? sizeDeployment(deployment, ctx.machine, modelFacts) : null
+    // The plan's server limits (the prompt-cache budget) become the engine's, so what runs is what was planned.
+    const sized = sizing.get(deployment.name)
     const launch = engineLaunch({
       deployment,
       model,
@@ -108,11 +91,18 @@ export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFa
       deployment,
       spec,
       hash: specHash(spec),
-      launch,
-      model: model && modelFacts ? { name: model.name, repo: modelFacts.repo, commit: modelFacts.commit!, revision: modelFacts.revision, files: modelFacts.weights.files } : null,
+      port: deployment.port,
+      readiness: launch.readiness,
+      warmup: launch.warmup,
+      model: model && modelFacts && commit !== null ? { name: model.name, repo: modelFacts.repo, commit, revision: modelFacts.revision, files: modelFacts.weights.files } : null,
       // 2 minutes, plus 1 s per GB: loading from an SSD runs at several GB/s, Metal warm-up adds a little.
       readinessTimeoutMs: 120_000 + Math.ceil(weights / 1e9) * 1000,
     })
   }
   return { services, problems }
+}
+
+/** The PlannedService part of a desired service: what the plan document carries (no normalized deployment). */
+export function plannedService(d: DesiredService): PlannedService {
+  return { spec: d.spec, hash: d.hash, port: d.port, readiness: d.readiness, warmup: d.warmup, readinessTimeoutMs: d.readinessTimeoutMs, model: d.model }
 }

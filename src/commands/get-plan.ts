@@ -1,0 +1,48 @@
+/**
+ * The glue every command that plans shares (conventions §1 getPlan): read what the planner needs — the one sizing
+ * pass, this machine's desired services and the live observation, Metal's measured working set — and call the pure
+ * planner. plan, apply and status all go through it, so they see the same plan.
+ */
+import { metalDeviceFacts } from '../native/mlx.ts'
+import type { LocalRuntime } from '../observe/local.ts'
+import { observeLocal } from '../observe/observe-local.ts'
+import { assemblePlan } from '../plan/assemble.ts'
+import { desiredServices, type DesiredService } from '../plan/desired.ts'
+import type { PlanDocument } from '../plan/types.ts'
+import { sizeFleet } from '../sizing/fleet.ts'
+import type { Prepared } from './prepare.ts'
+
+export interface GotPlan {
+  readonly document: PlanDocument
+  /** This machine's desired services (empty when no machine is this one). */
+  readonly desired: readonly DesiredService[]
+}
+
+/** `observe: false` plans without reading the live system (no changes, no observation): for status's planned figures. */
+export async function getPlan(prepared: Prepared, runtime: LocalRuntime | null, options: { readonly now: Date; readonly observe?: boolean }): Promise<GotPlan> {
+  const { fleet, resolved } = prepared
+  const sizing = sizeFleet(fleet, resolved.facts)
+  // The machines without a host are this Mac: read Metal's real working set for them (null off macOS).
+  const measuredWorkingSets = new Map<string, number>()
+  const local = fleet.machines.filter((m) => m.host === null)
+  const metal = local.length > 0 && process.platform === 'darwin' ? metalDeviceFacts() : null
+  if (metal) for (const m of local) if (Math.abs(metal.memoryBytes - m.memoryBytes) < 2 ** 30) measuredWorkingSets.set(m.name, metal.workingSetBytes)
+  let desired: DesiredService[] = []
+  let localInputs = null
+  if (runtime) {
+    const { services, problems } = desiredServices(fleet, resolved.facts, sizing, runtime.context)
+    desired = services
+    if (options.observe !== false) localInputs = { context: runtime.context, desired: services, problems, observation: await observeLocal(runtime, services) }
+  }
+  const document = assemblePlan({
+    fleet,
+    facts: resolved.facts,
+    diagnostics: [...prepared.loaded.diagnostics, ...resolved.diagnostics],
+    sizing,
+    measuredWorkingSets,
+    local: localInputs,
+    locate: prepared.where,
+    now: options.now,
+  })
+  return { document, desired }
+}

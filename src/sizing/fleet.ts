@@ -1,0 +1,22 @@
+/**
+ * The one sizing pass of a plan: every deployment sized once, then read by the plan document, the desired services
+ * (their server limits) and `fleet status` alike.
+ */
+import type { Fleet } from '../config/types.ts'
+import type { ModelFacts } from '../resolve/facts.ts'
+import { sizeDeployment, type DeploymentSizing } from './deployment.ts'
+
+/** By deployment name; null where the deployment's model could not be resolved (its diagnostic says why). */
+export type FleetSizing = ReadonlyMap<string, DeploymentSizing | null>
+
+export function sizeFleet(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>): FleetSizing {
+  const machines = new Map(fleet.machines.map((m) => [m.name, m]))
+  const sized = new Map<string, DeploymentSizing | null>()
+  for (const d of fleet.deployments) {
+    const modelFacts = d.model === null ? null : (facts.get(d.model) ?? undefined)
+    const machine = machines.get(d.machine)
+    if (modelFacts === undefined || machine === undefined) sized.set(d.name, null)
+    else sized.set(d.name, sizeDeployment(d, machine, modelFacts))
+  }
+  return sized
+}
