@@ -180,14 +180,15 @@ ${extra}`
     expect((await status()).deployments.find((d) => d.deployment === 'llama')!.restarts).toBeGreaterThanOrEqual(1)
   })
 
-  it('an apply killed midway is converged by the next one', async () => {
-    const slow = `  slow:
+  const slowDeployment = (): string => `  slow:
     machine: box
     engine: command
     port: ${ports.slow}
     options: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FIXTURE_SCRIPTS.command)}, --port, "{port}"], healthUrl: "http://127.0.0.1:{port}/", env: { FIXTURE_LOAD_MS: "1500" } }
 `
-    writeFileSync(join(dir, 'fleet.yaml'), fleetText(ports, slow))
+
+  it('an apply killed midway is converged by the next one', async () => {
+    writeFileSync(join(dir, 'fleet.yaml'), fleetText(ports, slowDeployment()))
     const child = spawn(process.execPath, [BIN, 'apply', '-f', join(dir, 'fleet.yaml')], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: 'ignore' })
     // Kill it once the slow service is installed and apply is waiting for it to answer.
     expect(await until(async () => existsSync(join(dir, 'state', 'supervisor', 'services', 'dev.fleet.slow.json')), 10_000)).toBe(true)
@@ -197,6 +198,37 @@ ${extra}`
     expect(r.code).toBe(0)
     expect(await answers(ports.slow)).toBe(200)
     expect((await runCliAsync(['plan', '--detailed-exitcode', '-f', join(dir, 'fleet.yaml')], { env })).code).toBe(0)
+  })
+
+  it('Ctrl-C while a changed server loads rolls it back to what ran, releases the lock and exits 130', async () => {
+    const before = await pidOf('web')
+    expect(await answers(ports.web)).toBe(200)
+    // web gets a definition whose server never becomes ready; apply is interrupted while it waits for it.
+    const declared = fleetText(ports, slowDeployment())
+    const hanging = declared.replace('healthUrl: "http://127.0.0.1:{port}/" }', 'healthUrl: "http://127.0.0.1:{port}/", env: { FIXTURE_NEVER_READY: "1" } }')
+    expect(hanging).not.toBe(declared)
+    writeFileSync(join(dir, 'fleet.yaml'), hanging)
+    const child = spawn(process.execPath, [BIN, 'apply', '-f', join(dir, 'fleet.yaml')], { env: { PATH: process.env.PATH, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const definition = join(dir, 'state', 'supervisor', 'services', 'dev.fleet.web.json')
+    expect(await until(async () => existsSync(definition) && readFileSync(definition, 'utf8').includes('FIXTURE_NEVER_READY') && output.includes('waiting for web'), 20_000)).toBe(true)
+    child.kill('SIGINT')
+    expect(await exited).toBe(130)
+    expect(output).toMatch(/web was interrupted before it became ready; rolled back to the definition that was running before/)
+    expect(output).toMatch(/Apply interrupted:/)
+    // The old definition runs and answers again; the declared change is still pending.
+    expect(readFileSync(definition, 'utf8')).not.toContain('FIXTURE_NEVER_READY')
+    expect(await until(async () => (await answers(ports.web)) === 200, 10_000)).toBe(true)
+    expect(await pidOf('web')).not.toBe(before)
+    expect((await runCliAsync(['plan', '--detailed-exitcode', '-f', join(dir, 'fleet.yaml')], { env })).code).toBe(2)
+    // The lock was released: the next apply runs (and finds nothing to do once fleet.yaml is back).
+    writeFileSync(join(dir, 'fleet.yaml'), declared)
+    const r = await apply()
+    expect(r.stderr).not.toContain('another fleet apply is running')
+    expect(r.stdout).toContain('No changes.')
   })
 
   it('destroy leaves nothing running', async () => {

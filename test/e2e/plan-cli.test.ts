@@ -1,5 +1,7 @@
 /** `fleet plan` spawned on every example, offline, as the README runs it on a fresh machine. */
-import { readdirSync } from 'node:fs'
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { PlanDocument } from '../../src/plan/types.ts'
 import { ROOT, runCli } from '../support/cli.ts'
@@ -40,5 +42,28 @@ describe('fleet plan on the examples (no network)', () => {
     expect(r.stdout).toContain('test/fixtures/too-big.yaml:4:3 error machines.air: deployments need')
     expect(r.stdout).toContain('(rule fits-in-budget)')
     expect(r.stdout).toMatch(/^Plan fails: 1 error/m)
+  })
+})
+
+describe('fleet plan touches nothing', () => {
+  it('on a machine it plans for (process supervisor), it writes nothing but fleet.lock and --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fleet-plan-pure-'))
+    writeFileSync(join(dir, 'fleet.yaml'), `version: 1
+machines:
+  box: { chip: m4-max, memory: 128GB, serviceManager: process }
+models:
+  qwen8: { source: hf:mlx-community/Qwen3-8B-4bit }
+deployments:
+  web: { machine: box, engine: command, port: 18080, options: { command: [node, app.mjs] } }
+  chat: { machine: box, model: qwen8, engine: mlx-lm, port: 18081 }
+`)
+    const env = { FLEET_STATE_DIR: join(dir, 'state'), HOME: join(dir, 'home'), HF_HUB_CACHE: join(dir, 'hub'), HF_HUB_OFFLINE: '1', PATH: process.env.PATH }
+    const r = runCli(['plan', '--json', '--out', join(dir, 'plan.json'), '-f', join(dir, 'fleet.yaml')], { env })
+    expect(r.stderr).not.toMatch(/unexpected error|internal error/)
+    const doc = JSON.parse(r.stdout) as PlanDocument
+    // It did plan for this machine: it observed it and lists what apply would do.
+    expect(doc.observation?.machine).toBe('box')
+    expect(doc.changes.find((c) => c.name === 'web')).toMatchObject({ action: 'create', steps: [{ step: 'install', fresh: true }] })
+    expect(readdirSync(dir).sort()).toEqual(['fleet.yaml', 'plan.json'])
   })
 })
