@@ -6,6 +6,7 @@
 import { rename, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { UserError } from '../errors.ts'
+import { systemErrorHint } from '../util/system-errors.ts'
 import type { HubClient } from '../hub/client.ts'
 import { redact } from '../hub/hub-errors.ts'
 import { type WeightFile, blobName } from '../resolve/facts.ts'
@@ -244,8 +245,12 @@ function asUserError(error: unknown, path: string, repo: string, token: string |
     // Messages from the HTTP layer already name the file; others get it prefixed so every failure says which file.
     return new UserError(message.includes(path) ? message : `${path} (${repo}): ${message}`, { hint: error.hint === undefined ? undefined : redact(error.hint, token), cause: error })
   }
+  // Only the operating system's failures are the user's to fix, each with its own hint; anything else is a bug in
+  // fleet and goes up as it is, to be reported with its stack.
+  const hint = systemErrorHint(error)
+  if (hint === null) throw error
   const message = error instanceof Error ? error.message : String(error)
-  return new UserError(`${path} (${repo}): ${redact(message, token)}`, { hint: 'Check the disk and the cache directory permissions, then pull again.', cause: error })
+  return new UserError(`${path} (${repo}): ${redact(message, token)}`, { hint, cause: error })
 }
 
 function definedOnly(options: Partial<FetchTuning>): Partial<FetchTuning> {

@@ -4,7 +4,7 @@
  * installedSpec — never start anything: without a supervisor they come from the state directory, with running=false
  * and loaded=false (a definition on disk that nothing runs, like a plist in LaunchAgents that is not bootstrapped).
  */
-import { UserError } from '../errors.ts'
+import { InternalError, UserError } from '../errors.ts'
 import { call, SupervisorUnreachable } from '../supervisor/client.ts'
 import { defaultSupervisorEntry, ensureSupervisor, type Launched } from '../supervisor/launch.ts'
 import { ping } from '../supervisor/lock.ts'
@@ -44,7 +44,8 @@ export class ProcessBackend implements ServiceBackend {
 
   async install(spec: ServiceSpec): Promise<void> {
     const checked = parseSpec(spec)
-    if (typeof checked === 'string') throw new UserError(`cannot install ${spec.label}: ${checked}`, { hint: 'This is a definition fleet built; please file an issue' })
+    // fleet built this definition itself: one the supervisor would refuse is a bug, not something the user can fix.
+    if (typeof checked === 'string') throw new InternalError(`cannot install ${spec.label}: ${checked}`)
     await this.command({ op: 'install', spec: checked }, Math.max(exitTimeoutMs(checked), this.longestExitTimeout()))
   }
 
