@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { UserError } from '../errors.ts'
 import { PLAN_VERSION, type PlanDocument } from '../plan/types.ts'
+import { stableStringify } from '../util/stable-json.ts'
 
 export function checkSavedPlan(path: string, current: PlanDocument): void {
   let saved: PlanDocument
@@ -15,4 +16,15 @@ export function checkSavedPlan(path: string, current: PlanDocument): void {
   if (saved.observation?.fingerprint !== current.observation?.fingerprint) {
     throw new UserError('the saved plan is stale: the machine or fleet.yaml changed since it was made', { hint: 'Run fleet plan --out FILE again, review it, and apply that' })
   }
+  // Same machine, same wish: the changes must then be exactly the ones planned now, or the file was edited.
+  const differs = changeList(saved).findIndex((c, i) => c !== changeList(current)[i])
+  if (differs >= 0 || changeList(saved).length !== changeList(current).length) {
+    const name = Array.isArray(saved.changes) ? (saved.changes[differs]?.name ?? '(missing)') : '(none)'
+    throw new UserError(`the saved plan's changes are not the ones fleet.yaml and this machine imply (first difference: ${name}); it was edited or made by another fleet`, { hint: 'Apply only plans saved by fleet plan --out, unedited; run it again to get a fresh one' })
+  }
+}
+
+/** Each change as canonical JSON, to compare a saved plan with the current one. */
+function changeList(plan: PlanDocument): string[] {
+  return Array.isArray(plan.changes) ? plan.changes.map((c) => stableStringify(c)) : []
 }

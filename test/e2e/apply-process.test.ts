@@ -123,6 +123,14 @@ ${extra}`
     const plan = await runCliAsync(['plan', '--out', saved, '-f', join(dir, 'fleet.yaml')], { env })
     expect(plan.code).toBe(0)
     expect((await apply(saved)).stdout).toContain('No changes.')
+    // A saved plan is applied as it was made: an edited one is refused before anything changes.
+    const edited = JSON.parse(readFileSync(saved, 'utf8')) as { changes: { action: string; steps: unknown[] }[] }
+    edited.changes[0] = { ...edited.changes[0]!, action: 'delete', steps: [{ step: 'delete', label: 'dev.fleet.llama' }] }
+    writeFileSync(join(dir, 'edited.json'), JSON.stringify(edited))
+    const refused = await apply(join(dir, 'edited.json'))
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain("the saved plan's changes are not the ones")
+    expect(await answers(ports.llama, '/health')).toBe(200)
     // The world moves: a server stops. The saved plan no longer describes the machine.
     await runCliAsync(['destroy', '--target', 'web', '-f', join(dir, 'fleet.yaml')], { env })
     const stale = await apply(saved)
