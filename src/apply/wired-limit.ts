@@ -3,18 +3,10 @@
  * boot, plus the value in force now. Needs sudo, so apply shows the exact commands and asks (or runs them with --yes).
  * What to change was decided by the plan (src/plan/diff.ts wiredLimitChange); this executes its step.
  */
-import { execa } from 'execa'
 import { UserError } from '../errors.ts'
+import { runProgram, type ProgramRunner } from '../process/run.ts'
 import type { ChangeStep } from '../plan/types.ts'
 import { formatCommand, wiredLimitInstallCommands, wiredLimitRemoveCommands, type PrivilegedCommand } from '../services/wired-limit.ts'
-
-export type Runner = (argv: readonly string[], stdin?: string) => Promise<{ exitCode: number; stderr: string }>
-
-export const execaRunner: Runner = async (argv, stdin) => {
-  const [file, ...args] = argv
-  const result = await execa(file!, args, { reject: false, ...(stdin === undefined ? {} : { input: stdin }) })
-  return { exitCode: result.exitCode ?? 1, stderr: String(result.stderr) }
-}
 
 /** The sudo commands that bring the machine to the plan's wired-limit step. */
 export function commandsFor(step: Extract<ChangeStep, { step: 'wiredLimit' }>): PrivilegedCommand[] {
@@ -25,14 +17,15 @@ export function commandsFor(step: Extract<ChangeStep, { step: 'wiredLimit' }>): 
  * Shows every command, asks once, then runs them in order (retrying launchd's "still releasing" statuses).
  * `confirm` returns false when the user declines (or cannot be asked and gave no --yes).
  */
-export async function runPrivileged(commands: readonly PrivilegedCommand[], confirm: (shown: string) => Promise<boolean>, run: Runner = execaRunner, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+export async function runPrivileged(commands: readonly PrivilegedCommand[], confirm: (shown: string) => Promise<boolean>, run: ProgramRunner = runProgram, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
   const shown = commands.map((c) => `  # ${c.why}\n  ${formatCommand(c).replaceAll('\n', '\n  ')}`).join('\n')
   if (!(await confirm(shown))) {
     throw new UserError('the GPU wired limit was not changed: it needs sudo and was not confirmed', { hint: 'Run fleet apply on a terminal and answer y, or pass --yes (sudo must be able to run)' })
   }
   for (const command of commands) {
     for (let attempt = 1; ; attempt++) {
-      const result = await run(command.argv, command.stdin)
+      const [file = '', ...args] = command.argv
+      const result = await run(file, args, command.stdin === undefined ? {} : { input: command.stdin })
       if (command.okExitCodes.includes(result.exitCode)) break
       if (command.retryExitCodes.includes(result.exitCode) && attempt < 10) {
         await sleep(1000)

@@ -2,12 +2,13 @@
  * `fleet status`: per deployment on this machine, whether its service is loaded and running, its pid, uptime,
  * restarts, whether it answers, its port, and its resident memory next to the planned figure.
  */
-import { execa } from 'execa'
 import { localRuntime } from '../observe/local.ts'
+import { observeWiredLimit } from '../observe/observe-local.ts'
+import { declaredWiredLimitMiB } from '../plan/diff.ts'
+import { runProgram } from '../process/run.ts'
 import { answersOverHttp } from '../observe/machine.ts'
 import { UserError } from '../errors.ts'
 import { getPlan } from './get-plan.ts'
-import { parseSysctlWiredLimit, WIRED_LIMIT_STATUS_ARGV } from '../services/wired-limit.ts'
 import { styler, type Io } from '../ui/io.ts'
 import { formatTable } from '../ui/table.ts'
 import { prepare } from './prepare.ts'
@@ -21,8 +22,8 @@ export interface StatusOptions {
 
 /** Resident set size of a process in bytes (`ps -o rss=` prints KiB on macOS and Linux), or null. */
 async function residentBytes(pid: number): Promise<number | null> {
-  const result = await execa('ps', ['-o', 'rss=', '-p', String(pid)], { reject: false })
-  const kib = Number.parseInt(String(result.stdout).trim(), 10)
+  const result = await runProgram('ps', ['-o', 'rss=', '-p', String(pid)])
+  const kib = Number.parseInt(result.stdout.trim(), 10)
   return result.exitCode === 0 && Number.isFinite(kib) ? kib * 1024 : null
 }
 
@@ -66,11 +67,8 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
     })
   }
   let wiredLimit: { declaredMiB: number; inForceMiB: number | null } | null = null
-  if (runtime.machine.gpuWiredLimitBytes !== null && process.platform === 'darwin') {
-    const [file, ...args] = WIRED_LIMIT_STATUS_ARGV.sysctl
-    const result = await execa(file!, args, { reject: false })
-    wiredLimit = { declaredMiB: Math.floor(runtime.machine.gpuWiredLimitBytes / 2 ** 20), inForceMiB: result.exitCode === 0 ? parseSysctlWiredLimit(String(result.stdout)) : null }
-  }
+  const declaredMiB = declaredWiredLimitMiB(runtime.machine)
+  if (declaredMiB !== null && process.platform === 'darwin') wiredLimit = { declaredMiB, inForceMiB: (await observeWiredLimit()).inForceMiB }
   if (options.json) {
     io.out(`${JSON.stringify({ version: 1, machine: runtime.machine.name, backend: runtime.backend.kind, deployments: rows, wiredLimit }, null, 2)}\n`)
   } else {

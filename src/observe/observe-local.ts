@@ -1,8 +1,8 @@
 /** The real adapters behind ObservePorts on the machine fleet runs on: the service backend, the cache, HTTP, sysctl. */
 import { existsSync } from 'node:fs'
-import { execa } from 'execa'
 import type { DesiredService } from '../plan/desired.ts'
 import type { MachineObservation, WiredLimitObservation } from '../plan/observation.ts'
+import { runProgram } from '../process/run.ts'
 import { freeBytes, missingBytes } from '../pull/disk.ts'
 import { parseSysctlWiredLimit, WIRED_LIMIT_PLIST_PATH, WIRED_LIMIT_STATUS_ARGV } from '../services/wired-limit.ts'
 import type { LocalRuntime } from './local.ts'
@@ -11,8 +11,8 @@ import { answersOverHttp, observeMachine } from './machine.ts'
 /** The wired limit in force (sysctl) and whether its boot daemon is installed. */
 export async function observeWiredLimit(): Promise<WiredLimitObservation> {
   const [file, ...args] = WIRED_LIMIT_STATUS_ARGV.sysctl
-  const sysctl = await execa(file!, args, { reject: false })
-  return { inForceMiB: sysctl.exitCode === 0 ? parseSysctlWiredLimit(String(sysctl.stdout)) : null, daemonInstalled: existsSync(WIRED_LIMIT_PLIST_PATH) }
+  const sysctl = await runProgram(file, args)
+  return { inForceMiB: sysctl.exitCode === 0 ? parseSysctlWiredLimit(sysctl.stdout) : null, daemonInstalled: existsSync(WIRED_LIMIT_PLIST_PATH) }
 }
 
 export function observeLocal(runtime: LocalRuntime, desired: readonly DesiredService[]): Promise<MachineObservation> {

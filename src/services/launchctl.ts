@@ -3,17 +3,13 @@
  * launchctl and the real one is only touched on a Mac. Non-zero exits are data, not exceptions (execa's
  * `reject: false`): for launchctl they are routine answers ("not loaded", "still stopping").
  */
-import { execa } from 'execa'
+import { runProgram, type ProgramRunner, type RunResult } from '../process/run.ts'
 
 export { parsePrint, type PrintInfo } from './launchd-print.ts'
 
-export interface CommandResult {
-  readonly exitCode: number
-  readonly stdout: string
-  readonly stderr: string
-}
+export type CommandResult = RunResult
 
-/** Runs one program with `args`; never throws for a non-zero exit. */
+/** One program bound to its path (launchctl, plutil): the process runner with the file filled in. */
 export type CommandRunner = (args: readonly string[]) => Promise<CommandResult>
 
 /**
@@ -42,19 +38,12 @@ export const LAUNCHCTL_EXIT = {
 /** Where a normal install finds launchctl; absolute, so a PATH without /bin still works. */
 export const LAUNCHCTL_PATH = '/bin/launchctl'
 
-/** A runner backed by execa. A failure to start at all (ENOENT) is reported as exit 127 with the reason. */
-export function execaRunner(file: string): CommandRunner {
-  return async (args) => {
-    const result = await execa(file, [...args], { reject: false, stdin: 'ignore' })
-    return {
-      exitCode: result.exitCode ?? 127,
-      stdout: String(result.stdout ?? ''),
-      stderr: String(result.stderr ?? '') || (result.failed ? (result.shortMessage ?? '') : ''),
-    }
-  }
+/** `file` run through the one process runner. A failure to start at all (ENOENT) is exit 127 with the reason. */
+export function programAt(file: string, run: ProgramRunner = runProgram): CommandRunner {
+  return (args) => run(file, args)
 }
 
-export const defaultLaunchctlRunner: CommandRunner = execaRunner(LAUNCHCTL_PATH)
+export const defaultLaunchctlRunner: CommandRunner = programAt(LAUNCHCTL_PATH)
 
 /** The five launchctl verbs fleet uses, as argument vectors (the argv tests assert against). */
 export class Launchctl {

@@ -5,7 +5,7 @@
  */
 import { posix } from 'node:path'
 import { UserError } from '../errors.ts'
-import { Launchctl, defaultLaunchctlRunner, domainFor, execaRunner, parsePrint, type CommandResult, type CommandRunner } from './launchctl.ts'
+import { Launchctl, defaultLaunchctlRunner, domainFor, programAt, parsePrint, type CommandResult, type CommandRunner } from './launchctl.ts'
 import { nodeLaunchdFs, type LaunchdFs } from './launchd-fs.ts'
 import { isNotLoaded, launchctlFailure, load, unload, type Waiting } from './launchd-lifecycle.ts'
 import { agentPlistPath, parseAgentPlist, renderAgentPlist } from './plist.ts'
@@ -207,7 +207,7 @@ export function createLaunchdBackend(home: string, uid: number): LaunchdBackend 
     home,
     uid,
     runner: defaultLaunchctlRunner,
-    plutil: execaRunner('/usr/bin/plutil'),
+    plutil: programAt('/usr/bin/plutil'),
     fs: nodeLaunchdFs,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   })

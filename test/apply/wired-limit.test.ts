@@ -37,10 +37,10 @@ describe('the gpuWiredLimit resource', () => {
     let bootstrapTries = 0
     let shown = ''
     const commands = commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false })))
-    await runPrivileged(commands, async (text) => ((shown = text), true), async (argv) => {
-      ran.push(argv.join(' '))
-      if (argv.includes('bootstrap') && bootstrapTries++ === 0) return { exitCode: 5, stderr: 'Bootstrap failed: 5: Input/output error' }
-      return { exitCode: 0, stderr: '' }
+    await runPrivileged(commands, async (text) => ((shown = text), true), async (file, args) => {
+      ran.push([file, ...args].join(' '))
+      if (args.includes('bootstrap') && bootstrapTries++ === 0) return { exitCode: 5, stdout: '', stderr: 'Bootstrap failed: 5: Input/output error' }
+      return { exitCode: 0, stdout: '', stderr: '' }
     }, async () => {})
     expect(shown).toContain('sudo sysctl -w iogpu.wired_limit_mb=491520')
     expect(ran.at(-1)).toBe('sudo sysctl -w iogpu.wired_limit_mb=491520')
@@ -50,7 +50,7 @@ describe('the gpuWiredLimit resource', () => {
 
   it('changes nothing when not confirmed', async () => {
     const ran: string[] = []
-    await expect(runPrivileged(commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false }))), async () => false, async (argv) => (ran.push(argv.join(' ')), { exitCode: 0, stderr: '' }))).rejects.toThrow(/not confirmed/)
+    await expect(runPrivileged(commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false }))), async () => false, async (file, args) => (ran.push([file, ...args].join(' ')), { exitCode: 0, stdout: '', stderr: '' }))).rejects.toThrow(/not confirmed/)
     expect(ran).toEqual([])
   })
 })

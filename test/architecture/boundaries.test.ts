@@ -14,7 +14,7 @@ const SRC = join(ROOT, 'src')
 const CORE = ['sizing', 'plan', 'model', 'formats', 'catalog', 'engines']
 const FORBIDDEN_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https|http2|dgram|tls)$|^execa$|^undici$/
 /** Adapters; the two pure files among them (data types, the cache layout) are allowed. */
-const ADAPTER_DIRS = ['hub', 'pull', 'services', 'supervisor', 'observe', 'apply', 'commands', 'ui', 'native', 'engines/runtime', 'resolve']
+const ADAPTER_DIRS = ['hub', 'pull', 'services', 'supervisor', 'observe', 'apply', 'commands', 'ui', 'native', 'process', 'engines/runtime', 'resolve']
 const ALLOWED_FILES = new Set(['services/types.ts'])
 
 function filesUnder(dir: string): string[] {
@@ -79,5 +79,12 @@ describe('the pure core', () => {
     // observe/local.ts is an adapter (it chooses backends and reads the disk): reaching it from the core would fail.
     expect(isAdapter(join(SRC, 'observe', 'local.ts'))).toBe(true)
     expect(valueImports("import type { A } from './a.ts'\nimport { b } from './b.ts'\nexport { c } from './c.ts'\nexport type { D } from './d.ts'\nimport './e.ts'")).toEqual(['./b.ts', './c.ts', './e.ts'])
+  })
+})
+
+describe('one process adapter', () => {
+  it('src/process/run.ts is the only module that imports execa', () => {
+    const importers = filesUnder(SRC).filter((f) => valueImports(readFileSync(f, 'utf8')).includes('execa'))
+    expect(importers.map((f) => relative(SRC, f))).toEqual(['process/run.ts'])
   })
 })

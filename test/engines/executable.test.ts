@@ -8,9 +8,7 @@ import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EngineSource } from '../../src/config/types.ts'
 import {
-  type CommandRunner,
   type ExecutableDeps,
-  execaRunner,
   installBrewFormula,
   installPythonEngine,
   isExecutableFile,
@@ -18,6 +16,7 @@ import {
   resolveExecutable,
 } from '../../src/engines/runtime/executable.ts'
 import { UserError } from '../../src/errors.ts'
+import { runProgram, type ProgramRunner } from '../../src/process/run.ts'
 
 let tmp = ''
 beforeEach(async () => {
@@ -39,9 +38,9 @@ interface Call {
   args: readonly string[]
 }
 /** A runner that records calls and answers from a script keyed by its first two arguments, or else the first. */
-function scriptedRunner(answers: Record<string, { exitCode?: number; stdout?: string; stderr?: string; effect?: () => Promise<void> }>): { run: CommandRunner; calls: Call[] } {
+function scriptedRunner(answers: Record<string, { exitCode?: number; stdout?: string; stderr?: string; effect?: () => Promise<void> }>): { run: ProgramRunner; calls: Call[] } {
   const calls: Call[] = []
-  const run: CommandRunner = async (f, args) => {
+  const run: ProgramRunner = async (f, args) => {
     calls.push({ file: f, args })
     const answer = answers[args.slice(0, 2).join(' ')] ?? answers[args[0] ?? ''] ?? { exitCode: 1, stderr: `unexpected: ${f} ${args.join(' ')}` }
     await answer.effect?.()
@@ -178,11 +177,11 @@ describe('command programs', () => {
   })
 })
 
-describe('execaRunner', () => {
+describe('runProgram (through executable resolution)', () => {
   it('returns exit code and output without throwing, and 127 for a program that does not exist', async () => {
-    const ran = await execaRunner(process.execPath, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'])
+    const ran = await runProgram(process.execPath, ['-e', 'process.stdout.write("out"); process.stderr.write("err"); process.exit(3)'])
     expect(ran).toEqual({ exitCode: 3, stdout: 'out', stderr: 'err' })
-    const missing = await execaRunner(join(tmp, 'no-such-program'), [])
+    const missing = await runProgram(join(tmp, 'no-such-program'), [])
     expect(missing.exitCode).toBe(127)
     expect(missing.stderr).toMatch(/ENOENT/)
   })

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { describe, expect, test } from 'vitest'
-import { LAUNCHCTL_EXIT, Launchctl, domainFor, execaRunner, type CommandRunner } from '../../src/services/launchctl.ts'
+import { LAUNCHCTL_EXIT, Launchctl, domainFor, programAt, type CommandRunner } from '../../src/services/launchctl.ts'
 import { launchctlFailure } from '../../src/services/launchd-lifecycle.ts'
 
 const recorded = (name: string): string => readFileSync(new URL(`../fixtures/launchctl/${name}`, import.meta.url), 'utf8')
@@ -74,14 +74,14 @@ test('failures quote the command, the status and launchctl, with a hint for the 
   expect(launchctlFailure(['print', 'x'], { exitCode: 9, stdout: '', stderr: '' }).hint).toBeUndefined()
 })
 
-describe('execaRunner', () => {
+describe('programAt', () => {
   test('non-zero exits are results, with stdout and stderr', async () => {
-    const run = execaRunner('/bin/sh')
+    const run = programAt('/bin/sh')
     expect(await run(['-c', 'echo out; echo err >&2; exit 113'])).toEqual({ exitCode: 113, stdout: 'out', stderr: 'err' })
   })
 
   test('a missing program is exit 127 with the reason, not an exception', async () => {
-    const result = await execaRunner('/nonexistent/launchctl')(['print', 'gui/501'])
+    const result = await programAt('/nonexistent/launchctl')(['print', 'gui/501'])
     expect(result.exitCode).toBe(127)
     expect(result.stderr).toMatch(/ENOENT|not found|no such file/i)
   })

@@ -7,7 +7,7 @@
 import { constants } from 'node:fs'
 import { access, stat } from 'node:fs/promises'
 import { delimiter, isAbsolute, join, posix, resolve } from 'node:path'
-import { execa } from 'execa'
+import { runProgram, type ProgramRunner } from '../../process/run.ts'
 import type { EngineSource } from '../../config/types.ts'
 import type { ServedEngineId } from '../../config/written.ts'
 import { ENGINE_MODULES } from '../index.ts'
@@ -17,17 +17,10 @@ export type ExecutableResolution =
   | { readonly ok: true; readonly path: string }
   | { readonly ok: false; readonly reason: string; readonly hint: string; readonly installable: boolean }
 
-export interface RunResult {
-  /** 127 when the program could not be started at all. */
-  readonly exitCode: number
-  readonly stdout: string
-  readonly stderr: string
-}
-export type CommandRunner = (file: string, args: readonly string[]) => Promise<RunResult>
 
 export interface ExecutableDeps {
   readonly isExecutable: (path: string) => Promise<boolean>
-  readonly run: CommandRunner
+  readonly run: ProgramRunner
   /** The PATH to search (brew, a command's program). */
   readonly searchPath: string
 }
@@ -51,15 +44,9 @@ export async function isExecutableFile(path: string): Promise<boolean> {
   }
 }
 
-/** execa without throwing: the exit code and output are the answer, and a missing program is exit code 127. */
-export const execaRunner: CommandRunner = async (file, args) => {
-  const result = await execa(file, [...args], { reject: false, stdin: 'ignore' })
-  const started = result.exitCode !== undefined
-  return { exitCode: result.exitCode ?? 127, stdout: result.stdout, stderr: started ? result.stderr : (result.message ?? `cannot run ${file}`) }
-}
 
 function depsWith(overrides: Partial<ExecutableDeps> = {}): ExecutableDeps {
-  return { isExecutable: isExecutableFile, run: execaRunner, searchPath: process.env.PATH ?? '', ...overrides }
+  return { isExecutable: isExecutableFile, run: runProgram, searchPath: process.env.PATH ?? '', ...overrides }
 }
 
 type PythonSource = Extract<EngineSource, { kind: 'python' }>
@@ -140,7 +127,7 @@ async function resolvePython(source: PythonSource, binary: string, stateRoot: st
 export async function installPythonEngine(
   source: PythonSource,
   stateRoot: string,
-  run: CommandRunner = execaRunner,
+  run: ProgramRunner = runProgram,
   options: { python?: string } = {},
 ): Promise<string> {
   const dir = pythonVenvDir(source, stateRoot)
