@@ -212,15 +212,13 @@ const schema = {
           kvCache: { enum: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'], description: 'KV-cache element type. llama.cpp: all listed; ollama: f16, q8_0, q4_0; mlx-lm and vllm-mlx: f16 or bf16 (the activation dtype).', examples: ['f16', 'q8_0'] },
           options: { type: 'object', description: 'Engine-specific options; which keys are allowed depends on engine.' },
         },
-        allOf: [
-          ...engineIds.map((id) => ({
-            if: { properties: { engine: { const: id } }, required: ['engine'] },
-            then: {
-              properties: { options: { $ref: `#/$defs/options-${id}` }, kvCache: { enum: kvByEngine[id] } },
-              ...(id === 'command' ? { required: ['options'] } : { required: ['model'] }),
-            },
-          })),
-        ],
+        allOf: engineIds.map((id) => ({
+          if: { properties: { engine: { const: id } }, required: ['engine'] },
+          then: {
+            properties: { options: { $ref: `#/$defs/options-${id}` }, kvCache: { enum: kvByEngine[id] } },
+            ...(id === 'command' ? { required: ['options'] } : { required: ['model'] }),
+          },
+        })),
       },
     },
     rules: {

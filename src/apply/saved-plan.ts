@@ -12,7 +12,7 @@ export function checkSavedPlan(path: string, current: PlanDocument): void {
     throw new UserError(`cannot read the saved plan ${path}: ${(error as Error).message}`, { hint: 'Save one with fleet plan --out FILE' })
   }
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new UserError(`${path} is not a saved plan`, { hint: 'Save one with fleet plan --out FILE' })
-  if (saved.version !== PLAN_VERSION) throw new UserError(`invalid plan file version: expected ${PLAN_VERSION}, received ${String(saved.version)}`, { hint: 'Save a new plan with this fleet: fleet plan --out FILE' })
+  if (saved.version !== PLAN_VERSION) throw new UserError(`invalid plan file version: expected ${String(PLAN_VERSION)}, received ${JSON.stringify(saved.version)}`, { hint: 'Save a new plan with this fleet: fleet plan --out FILE' })
   if (saved.observation?.fingerprint !== current.observation?.fingerprint) {
     throw new UserError('the saved plan is stale: the machine or fleet.yaml changed since it was made', { hint: 'Run fleet plan --out FILE again, review it, and apply that' })
   }

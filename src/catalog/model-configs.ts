@@ -1126,5 +1126,5 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
 export function textConfigOf(entry: CatalogEntry): Readonly<Record<string, unknown>> {
   const nested = entry.config['text_config']
   const text = isRecord(nested) ? nested : entry.config
-  return { ...(entry.derived ?? {}), ...text }
+  return { ...entry.derived, ...text }
 }

@@ -119,7 +119,7 @@ function deps(runtime: LocalRuntime, prepared: Prepared, options: ApplyOptions, 
   // Engines apply installs itself (pinned Python environments), now that the plan is accepted.
   const engines = runtime.context.missingEngines.flatMap((missing) => {
     const source = missing.engine === 'command' || !missing.installable ? undefined : prepared.fleet.engines[missing.engine]
-    return source?.kind === 'python' ? [{ what: `${source.requirement} for ${missing.engine}`, install: async () => void (await installPythonEngine(source, runtime.context.stateRoot)) }] : []
+    return source?.kind === 'python' ? [{ what: `${source.requirement} for ${missing.engine}`, install: async () => { await installPythonEngine(source, runtime.context.stateRoot) } }] : []
   })
   return {
     ports: applyPorts(runtime, prepared.hub),

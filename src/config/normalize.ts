@@ -103,7 +103,7 @@ function pickVariant(chip: Chip, gpuCores: number | undefined, memoryGiB: number
 function normalizeMachine(name: string, m: Obj, defaults: Defaults, report: Report): Machine {
   const path = ['machines', name]
   const chipId = str(m.chip) ?? ''
-  let chip = findChip(chipId)
+  const chip = findChip(chipId)
   if (!chip && typeof m.chip === 'string') {
     const suggestion = didYouMean(chipId, CHIPS.map((c) => c.id))
     report([...path, 'chip'], {

@@ -67,7 +67,7 @@ export function architectureFromHfConfig(input: Config): Architecture {
   const inner = typeof outer.text_config === 'object' && outer.text_config !== null ? (outer.text_config as Config) : undefined
   const derived = typeof outer.derived === 'object' && outer.derived !== null ? (outer.derived as Config) : {}
   // Gemma 3 keeps the language model's fields in text_config; top-level fields (tie, dtype) still apply.
-  const config: Config = { ...outer, ...(inner ?? {}), ...Object.fromEntries(Object.entries(derived).filter(([k]) => !(k in (inner ?? outer)))) }
+  const config: Config = { ...outer, ...inner, ...Object.fromEntries(Object.entries(derived).filter(([k]) => !(k in (inner ?? outer)))) }
   const modelType = String(inner?.model_type ?? outer.model_type ?? '')
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new UnsupportedArchitectureError(

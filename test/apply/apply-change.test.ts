@@ -152,7 +152,7 @@ describe('applyChange', () => {
     const backend = new MemoryBackend()
     const controller = new AbortController()
     const p = ports(backend, true)
-    const pulling: ApplyPorts = { ...p, pull: async () => void controller.abort() }
+    const pulling: ApplyPorts = { ...p, pull: async () => { controller.abort() } }
     await expect(applyChange(change('create', [PULL, INSTALL], desired(spec(8080))), pulling, () => {}, controller.signal)).rejects.toThrow(/was not changed: interrupted/)
     expect(backend.calls).toEqual([])
   })

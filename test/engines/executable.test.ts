@@ -147,7 +147,7 @@ describe('python', () => {
     const venv = join(tmp, 'venvs', 'mlx-lm-0.32.0')
     const { run, calls } = scriptedRunner({
       '-m venv': {},
-      '-m pip': { effect: async () => void (await file(join(venv, 'bin', 'mlx_lm.server'))) },
+      '-m pip': { effect: async () => { await file(join(venv, 'bin', 'mlx_lm.server')) } },
     })
     expect(await installPythonEngine(mlx, tmp, run, { python: '/opt/homebrew/bin/python3' })).toBe(venv)
     expect(calls).toEqual([

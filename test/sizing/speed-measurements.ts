@@ -2,8 +2,6 @@
  * Public decode and prefill measurements on Apple Silicon that src/sizing/speed-constants.ts was fitted to, each with
  * its source. Test data: test/sizing/speed-calibration.test.ts checks the constants reproduce them.
  */
-import type { SpeedConstants } from '../../src/sizing/speed-constants.ts'
-
 
 /**
  * The single llama.cpp build of the discussion #4167 summary table (commit 8e672ef, 2023-11-21). Measurements taken with

@@ -6,8 +6,7 @@
  * Formulas and the reasoning behind each choice: docs/sizing-kv.md.
  */
 import type { Architecture, LayerSpec } from '../../model/architecture.ts'
-import type { MemoryEstimate } from './memory-estimate.ts'
-import { GiB, MiB, isAttention, isRecurrent, missingRecurrentSpecNotes, mlxKvElements, padTo, recurrentGeometry } from './kv-layers.ts'
+import { isAttention, isRecurrent, mlxKvElements, padTo, recurrentGeometry } from './kv-layers.ts'
 
 /** mlx_lm/models/cache.py: KVCache.step, RotatingKVCache.step, BatchKVCache.step. */
 export const MLX_KV_STEP = 256
