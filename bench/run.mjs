@@ -82,7 +82,8 @@ function printDownload(d) {
     const x = (v) => (v === null ? 'n/a' : `${v.toFixed(2)}×`)
     const q = t.ratios
     console.log(`    fleet/curl ${x(q.fleetOverCurl)}, fleet/aria2c ${x(q.fleetOverAria2c)} to exit; fleet/curl ${x(q.fleetOverCurlDurable)}, fleet/aria2c ${x(q.fleetOverAria2cDurable)} durable`)
-    if (q.bestOther !== null) console.log(`    best other tool: ${q.bestOther.tool} to exit (fleet ${x(q.bestOther.fleetOver)}), ${q.bestOtherDurable.tool} durable (fleet ${x(q.bestOtherDurable.fleetOver)})`)
+    if (q.bestOther !== null)
+      console.log(`    best other tool: ${q.bestOther.tool} to exit (fleet ${x(q.bestOther.fleetOver)}), ${q.bestOtherDurable.tool} durable (fleet ${x(q.bestOtherDurable.fleetOver)})`)
   }
   console.log('  details in bench/results/download.json')
 }

@@ -26,23 +26,39 @@ const context = (description) => ({
 const args = { type: 'array', items: { type: 'string' }, description: 'Extra command-line arguments appended after the ones fleet builds.', examples: [['--log-level', 'DEBUG']] }
 const port = { type: 'integer', minimum: 1, maximum: 65535, description: 'TCP port the server listens on. Two deployments on one machine cannot share a port.', examples: [8080] }
 const bind = { type: 'string', minLength: 1, description: 'Address the server binds to. 127.0.0.1 keeps it private to the machine; 0.0.0.0 serves the network.', examples: ['127.0.0.1', '0.0.0.0'] }
-const serviceManager = { enum: ['auto', 'launchd', 'process'], description: 'How apply runs servers: launchd (macOS), a fleet process supervisor (any OS), or auto (launchd on macOS, the supervisor elsewhere).', examples: ['auto'] }
-const hfCache = { type: 'string', minLength: 1, description: 'Hugging Face hub cache directory on that machine (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).', examples: ['/Volumes/models/huggingface/hub'] }
+const serviceManager = {
+  enum: ['auto', 'launchd', 'process'],
+  description: 'How apply runs servers: launchd (macOS), a fleet process supervisor (any OS), or auto (launchd on macOS, the supervisor elsewhere).',
+  examples: ['auto'],
+}
+const hfCache = {
+  type: 'string',
+  minLength: 1,
+  description: 'Hugging Face hub cache directory on that machine (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).',
+  examples: ['/Volumes/models/huggingface/hub'],
+}
 
 const engineOptions = {
   'mlx-lm': {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     description: 'Options for mlx_lm.server.',
     properties: {
-      promptCacheBytes: size('Upper bound on the server\'s prompt (KV) cache, passed as --prompt-cache-bytes.', ['8GiB']),
+      promptCacheBytes: size("Upper bound on the server's prompt (KV) cache, passed as --prompt-cache-bytes.", ['8GiB']),
       promptCacheSize: { type: 'integer', minimum: 0, description: 'Maximum number of distinct KV caches kept (--prompt-cache-size, default 10).', examples: [10] },
-      prefillStepSize: { type: 'integer', minimum: 1, description: 'Prompt tokens processed per step (--prefill-step-size, default 2048); smaller lowers peak memory at long context.', examples: [2048] },
+      prefillStepSize: {
+        type: 'integer',
+        minimum: 1,
+        description: 'Prompt tokens processed per step (--prefill-step-size, default 2048); smaller lowers peak memory at long context.',
+        examples: [2048],
+      },
       maxTokens: { type: 'integer', minimum: 1, description: 'Default maximum tokens per response (--max-tokens, default 512).', examples: [4096] },
       args,
     },
   },
   'llama.cpp': {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     description: 'Options for llama-server.',
     properties: {
       flashAttention: { enum: ['on', 'off', 'auto'], description: 'Flash attention (-fa). A quantized V cache needs it on.', examples: ['on'] },
@@ -54,7 +70,8 @@ const engineOptions = {
     },
   },
   ollama: {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     description: 'Options for ollama serve.',
     properties: {
       keepAlive: { type: 'string', description: 'How long the model stays loaded after a request (OLLAMA_KEEP_ALIVE); fleet pins it resident with "-1" by default.', examples: ['-1', '24h'] },
@@ -62,7 +79,8 @@ const engineOptions = {
     },
   },
   'vllm-mlx': {
-    type: 'object', additionalProperties: false,
+    type: 'object',
+    additionalProperties: false,
     description: 'Options for vllm-mlx serve.',
     properties: {
       continuousBatching: { type: 'boolean', description: 'Serve requests with continuous batching (--continuous-batching).', examples: [true] },
@@ -71,14 +89,22 @@ const engineOptions = {
     },
   },
   command: {
-    type: 'object', additionalProperties: false, required: ['command'],
+    type: 'object',
+    additionalProperties: false,
+    required: ['command'],
     description: 'A long-running program fleet supervises: Open WebUI, an API shim, a server fleet has no engine for.',
     properties: {
-      command: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 }, description: 'Program and arguments. {port} is replaced by the deployment\'s port.', examples: [['open-webui', 'serve', '--port', '{port}']] },
+      command: {
+        type: 'array',
+        minItems: 1,
+        items: { type: 'string', minLength: 1 },
+        description: "Program and arguments. {port} is replaced by the deployment's port.",
+        examples: [['open-webui', 'serve', '--port', '{port}']],
+      },
       healthUrl: { type: 'string', description: 'URL that answers 2xx once the program is ready (default http://127.0.0.1:{port}/).', examples: ['http://127.0.0.1:{port}/health'] },
       env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Environment variables for the program.', examples: [{ WEBUI_AUTH: 'False' }] },
       cwd: { type: 'string', description: 'Working directory.', examples: ['/opt/open-webui'] },
-      memory: size('Memory the program uses, counted in the machine\'s budget.', ['2GB']),
+      memory: size("Memory the program uses, counted in the machine's budget.", ['2GB']),
     },
   },
 }
@@ -93,13 +119,21 @@ const kvByEngine = {
 }
 
 const engineSource = (engine, examples) => ({
-  type: 'object', additionalProperties: false, minProperties: 1, maxProperties: 1,
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  maxProperties: 1,
   description: `Where ${engine}'s executable comes from: exactly one of path, brew or python. plan checks it; apply can install brew formulae and Python environments.`,
   examples,
   properties: {
     path: { type: 'string', minLength: 1, description: 'Absolute path of the executable on every machine that runs this engine.', examples: ['/opt/homebrew/bin/llama-server'] },
     brew: { type: 'string', minLength: 1, description: 'Homebrew formula that provides the executable.', examples: ['llama.cpp', 'ollama'] },
-    python: { type: 'string', pattern: '^[A-Za-z0-9._-]+==[A-Za-z0-9.+!_-]+$', description: 'A pinned pip requirement; apply creates a Python virtual environment for it under ~/.fleet/venvs.', examples: ['mlx-lm==0.32.0', 'vllm-mlx==0.4.1'] },
+    python: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9._-]+==[A-Za-z0-9.+!_-]+$',
+      description: 'A pinned pip requirement; apply creates a Python virtual environment for it under ~/.fleet/venvs.',
+      examples: ['mlx-lm==0.32.0', 'vllm-mlx==0.4.1'],
+    },
   },
 })
 
@@ -123,7 +157,8 @@ const schema = {
     $schema: { type: 'string', description: 'Path or URL of this schema, for editors.', examples: ['./schemas/fleet.schema.json'] },
     version: { const: 1, description: 'File format version. Only 1 exists.', examples: [1] },
     defaults: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       description: 'Values used wherever a machine or deployment does not set its own.',
       properties: {
         reserve: size('Memory kept free on every machine for macOS and other apps (default 8GiB).', ['8GiB']),
@@ -136,8 +171,9 @@ const schema = {
       },
     },
     engines: {
-      type: 'object', additionalProperties: false,
-      description: 'Where each engine\'s executable comes from. Defaults: llama.cpp and ollama from Homebrew, mlx-lm and vllm-mlx from pinned pip packages.',
+      type: 'object',
+      additionalProperties: false,
+      description: "Where each engine's executable comes from. Defaults: llama.cpp and ollama from Homebrew, mlx-lm and vllm-mlx from pinned pip packages.",
       properties: {
         'mlx-lm': engineSource('mlx-lm', [{ python: 'mlx-lm==0.32.0' }]),
         'llama.cpp': engineSource('llama.cpp', [{ brew: 'llama.cpp' }]),
@@ -146,22 +182,34 @@ const schema = {
       },
     },
     machines: {
-      type: 'object', minProperties: 1,
+      type: 'object',
+      minProperties: 1,
       description: 'The Macs, by name.',
       propertyNames: { pattern: NAME },
       additionalProperties: {
-        type: 'object', additionalProperties: false, required: ['chip', 'memory'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['chip', 'memory'],
         properties: {
-          chip: { type: 'string', minLength: 1, description: 'Chip id from fleet\'s catalog: m1, m1-pro, m1-max, m1-ultra, … m3-ultra, m4-max, m5-pro. Bandwidth, GPU cores and memory options come from the catalog.', examples: ['m3-ultra', 'm4-max', 'm2-ultra'] },
-          memory: size('Installed unified memory as Apple sells it. Apple\'s memory sizes are binary, so here 512GB means 512 GiB (what `sysctl hw.memsize` reports); GiB means the same.', ['512GB', '128GB']),
+          chip: {
+            type: 'string',
+            minLength: 1,
+            description: "Chip id from fleet's catalog: m1, m1-pro, m1-max, m1-ultra, … m3-ultra, m4-max, m5-pro. Bandwidth, GPU cores and memory options come from the catalog.",
+            examples: ['m3-ultra', 'm4-max', 'm2-ultra'],
+          },
+          memory: size("Installed unified memory as Apple sells it. Apple's memory sizes are binary, so here 512GB means 512 GiB (what `sysctl hw.memsize` reports); GiB means the same.", [
+            '512GB',
+            '128GB',
+          ]),
           gpuCores: { type: 'integer', minimum: 1, description: 'GPU cores, for binned variants (e.g. M3 Ultra 60 or 80). Default: the variant that matches the memory.', examples: [80, 60] },
           bandwidth: { description: 'Memory bandwidth override, decimal GB/s as Apple quotes it.', examples: ['819GB/s'], type: ['string', 'number'], pattern: BANDWIDTH, exclusiveMinimum: 0 },
           host: { type: 'string', minLength: 1, description: 'ssh target ([user@]host). Omitted: this machine.', examples: ['studio.local', 'admin@m2-ultra-1.local'] },
           reserve: size('Memory kept free for macOS and other apps on this machine.', ['24GB', '16GiB']),
-          gpuWiredLimit: size('Raise the Metal GPU wired limit (iogpu.wired_limit_mb) to this size at boot. Omitted: macOS\'s default working set.', ['480GiB']),
+          gpuWiredLimit: size("Raise the Metal GPU wired limit (iogpu.wired_limit_mb) to this size at boot. Omitted: macOS's default working set.", ['480GiB']),
           pools: {
-            type: 'object', additionalProperties: false,
-            description: 'Optional memory pools that split this machine\'s budget by use; plan checks each pool separately. What is left after the reserve and the pools is unallocated.',
+            type: 'object',
+            additionalProperties: false,
+            description: "Optional memory pools that split this machine's budget by use; plan checks each pool separately. What is left after the reserve and the pools is unallocated.",
             properties: {
               weights: size('Memory for model weights, all deployments together.', ['72GiB']),
               kvCache: size('Memory for KV caches (context × slots), all deployments together.', ['24GiB']),
@@ -178,13 +226,31 @@ const schema = {
       description: 'The models, by name.',
       propertyNames: { pattern: NAME },
       additionalProperties: {
-        type: 'object', additionalProperties: false, required: ['source'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['source'],
         properties: {
-          source: { type: 'string', pattern: '^hf:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*(@[A-Za-z0-9._/-]+)?$', description: 'Hugging Face repo, hf:org/name, optionally @branch, @tag or @commit. fleet.lock pins it to a commit.', examples: ['hf:mlx-community/Qwen3-32B-4bit', 'hf:bartowski/Llama-3.3-70B-Instruct-GGUF@main'] },
-          quant: { type: 'string', minLength: 1, description: 'For GGUF repos, the quantization whose file(s) to use (Q4_K_M, Q8_0, …). For MLX repos, the quantization the repo holds (4bit, 8bit, mxfp4).', examples: ['Q4_K_M', '4bit'] },
-          format: { enum: ['mlx', 'gguf', 'safetensors'], description: 'File format: mlx (MLX-quantized safetensors), gguf, or safetensors (unquantized Hugging Face weights). Default: inferred from quant and repo name, confirmed from the files.', examples: ['gguf'] },
+          source: {
+            type: 'string',
+            pattern: '^hf:[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*(@[A-Za-z0-9._/-]+)?$',
+            description: 'Hugging Face repo, hf:org/name, optionally @branch, @tag or @commit. fleet.lock pins it to a commit.',
+            examples: ['hf:mlx-community/Qwen3-32B-4bit', 'hf:bartowski/Llama-3.3-70B-Instruct-GGUF@main'],
+          },
+          quant: {
+            type: 'string',
+            minLength: 1,
+            description: 'For GGUF repos, the quantization whose file(s) to use (Q4_K_M, Q8_0, …). For MLX repos, the quantization the repo holds (4bit, 8bit, mxfp4).',
+            examples: ['Q4_K_M', '4bit'],
+          },
+          format: {
+            enum: ['mlx', 'gguf', 'safetensors'],
+            description: 'File format: mlx (MLX-quantized safetensors), gguf, or safetensors (unquantized Hugging Face weights). Default: inferred from quant and repo name, confirmed from the files.',
+            examples: ['gguf'],
+          },
           ropeScaling: {
-            type: 'object', additionalProperties: false, required: ['type', 'factor'],
+            type: 'object',
+            additionalProperties: false,
+            required: ['type', 'factor'],
             description: 'Declares a context extension (e.g. YaRN) so contexts beyond the trained length are allowed.',
             properties: {
               type: { enum: ['yarn', 'linear', 'dynamic'], description: 'RoPE scaling method.', examples: ['yarn'] },
@@ -199,17 +265,30 @@ const schema = {
       description: 'What runs where: model × machine × engine × port × context × parallel slots.',
       propertyNames: { pattern: NAME },
       additionalProperties: {
-        type: 'object', additionalProperties: false, required: ['engine', 'port'],
+        type: 'object',
+        additionalProperties: false,
+        required: ['engine', 'port'],
         properties: {
           machine: { type: 'string', description: 'Machine (name under machines) that runs it.', examples: ['studio'] },
-          machines: { type: 'array', minItems: 2, uniqueItems: true, items: { type: 'string' }, description: 'Several machines that serve one model together (multi-machine placement; planned in a later version).', examples: [['ultra-1', 'ultra-2']] },
+          machines: {
+            type: 'array',
+            minItems: 2,
+            uniqueItems: true,
+            items: { type: 'string' },
+            description: 'Several machines that serve one model together (multi-machine placement; planned in a later version).',
+            examples: [['ultra-1', 'ultra-2']],
+          },
           model: { type: 'string', description: 'Model (name under models) it serves. Optional only for engine: command.', examples: ['qwen3-32b'] },
           engine: { enum: engineIds, description: 'mlx-lm (mlx_lm.server), llama.cpp (llama-server), ollama, vllm-mlx, or command (any program).', examples: ['mlx-lm', 'llama.cpp'] },
           port,
           bind,
           context: context('Context length. For llama.cpp it is per slot: fleet passes -c context × parallel. For mlx-lm it is the longest conversation planned per slot.'),
           parallel: { type: 'integer', minimum: 1, maximum: 1024, description: 'Parallel request slots (llama.cpp -np, mlx-lm --decode-concurrency, OLLAMA_NUM_PARALLEL).', examples: [1, 4] },
-          kvCache: { enum: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'], description: 'KV-cache element type. llama.cpp: all listed; ollama: f16, q8_0, q4_0; mlx-lm and vllm-mlx: f16 or bf16 (the activation dtype).', examples: ['f16', 'q8_0'] },
+          kvCache: {
+            enum: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'],
+            description: 'KV-cache element type. llama.cpp: all listed; ollama: f16, q8_0, q4_0; mlx-lm and vllm-mlx: f16 or bf16 (the activation dtype).',
+            examples: ['f16', 'q8_0'],
+          },
           options: { type: 'object', description: 'Engine-specific options; which keys are allowed depends on engine.' },
         },
         allOf: engineIds.map((id) => ({
@@ -222,11 +301,18 @@ const schema = {
       },
     },
     rules: {
-      type: 'object', additionalProperties: false,
-      description: 'Plan rules: change a rule\'s severity or threshold.',
+      type: 'object',
+      additionalProperties: false,
+      description: "Plan rules: change a rule's severity or threshold.",
       properties: {
-        maxMemoryFraction: { type: 'number', exclusiveMinimum: 0, maximum: 1, description: 'Shorthand for memory-fraction\'s threshold: planned memory above this fraction of RAM warns (default 0.8).', examples: [0.8] },
-        minDecodeTokensPerSecond: { type: 'number', minimum: 0, description: 'Shorthand for min-decode-speed\'s threshold in tokens/s at full context (default 8).', examples: [8] },
+        maxMemoryFraction: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          description: "Shorthand for memory-fraction's threshold: planned memory above this fraction of RAM warns (default 0.8).",
+          examples: [0.8],
+        },
+        minDecodeTokensPerSecond: { type: 'number', minimum: 0, description: "Shorthand for min-decode-speed's threshold in tokens/s at full context (default 8).", examples: [8] },
         'fits-in-budget': { ...ruleSetting, examples: ['error'] },
         'memory-fraction': { ...ruleSetting, examples: [{ severity: 'warning', value: 0.8 }] },
         headroom: { ...ruleSetting, examples: [{ value: 0.8 }] },

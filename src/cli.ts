@@ -37,7 +37,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .example('fleet plan -f examples/studio-70b-32b.yaml')
     .action(async (flags: CommonFlags & { offline?: boolean; out?: string; detailedExitcode?: boolean; machine?: string }) => {
       const { plan } = await import('./commands/plan.ts')
-      return plan({ file: String(flags.file), json: flags.json === true, offline: flags.offline === true, detailedExitcode: flags.detailedExitcode === true, ...(flags.out === undefined ? {} : { out: String(flags.out) }), ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) }, io)
+      return plan(
+        {
+          file: String(flags.file),
+          json: flags.json === true,
+          offline: flags.offline === true,
+          detailedExitcode: flags.detailedExitcode === true,
+          ...(flags.out === undefined ? {} : { out: String(flags.out) }),
+          ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }),
+        },
+        io,
+      )
     })
 
   cli
@@ -54,7 +64,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   cli
     .command('pull [...models]', 'Download the weights of the models (default: every deployed model) into the Hugging Face cache, verified')
     .option(...fileOption)
-    .option('--cache-dir <dir>', 'Hugging Face hub cache to fill (default: the machine\'s hfCache, else HF_HUB_CACHE / HF_HOME)')
+    .option('--cache-dir <dir>', "Hugging Face hub cache to fill (default: the machine's hfCache, else HF_HUB_CACHE / HF_HOME)")
     .option('--json', 'Print one JSON object per event, then a summary')
     .option('--offline', 'Never contact the Hub: only link what is already in the cache')
     .option('--verify', 'Re-hash files already in the cache instead of trusting their size')
@@ -74,12 +84,10 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       )
     })
 
-  cli
-    .command('schema', 'Print the JSON Schema of fleet.yaml (for editors: yaml-language-server)')
-    .action(async () => {
-      const { printSchema } = await import('./commands/schema.ts')
-      return printSchema(io)
-    })
+  cli.command('schema', 'Print the JSON Schema of fleet.yaml (for editors: yaml-language-server)').action(async () => {
+    const { printSchema } = await import('./commands/schema.ts')
+    return printSchema(io)
+  })
 
   cli
     .command('chips', 'List the Apple Silicon chips fleet knows: GPU cores, memory bandwidth, memory options')
@@ -104,7 +112,20 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       const { apply } = await import('./commands/apply.ts')
       const readyTimeout = flags.readyTimeout === undefined ? undefined : Number(flags.readyTimeout)
       if (readyTimeout !== undefined && !(readyTimeout > 0)) throw new UserError(`--ready-timeout takes a number of seconds, not "${String(flags.readyTimeout)}"`)
-      return apply({ yes: flags.yes === true, ...(readyTimeout === undefined ? {} : { readyTimeoutSeconds: readyTimeout }), file: String(flags.file), ...(planFile === undefined ? {} : { planFile: String(planFile) }), targets: list(flags.target), dryRun: flags.dryRun === true, json: flags.json === true, offline: flags.offline === true, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) }, io)
+      return apply(
+        {
+          yes: flags.yes === true,
+          ...(readyTimeout === undefined ? {} : { readyTimeoutSeconds: readyTimeout }),
+          file: String(flags.file),
+          ...(planFile === undefined ? {} : { planFile: String(planFile) }),
+          targets: list(flags.target),
+          dryRun: flags.dryRun === true,
+          json: flags.json === true,
+          offline: flags.offline === true,
+          ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }),
+        },
+        io,
+      )
     })
 
   cli
@@ -118,7 +139,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     })
 
   cli
-    .command('logs <deployment>', 'Print a deployment\'s server logs')
+    .command('logs <deployment>', "Print a deployment's server logs")
     .option(...fileOption)
     .option('-F, --follow', 'Keep printing new lines until Ctrl-C')
     .option('-n, --lines <n>', 'Lines from the end of each log', { default: '50' })
@@ -139,15 +160,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--json', 'Print the result as JSON')
     .action(async (flags: CommonFlags & { target?: string | string[]; purge?: boolean; machine?: string }) => {
       const { destroy } = await import('./commands/destroy.ts')
-      return destroy({ file: String(flags.file), targets: list(flags.target), purge: flags.purge === true, json: flags.json === true, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) }, io)
+      return destroy(
+        { file: String(flags.file), targets: list(flags.target), purge: flags.purge === true, json: flags.json === true, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) },
+        io,
+      )
     })
 
-  cli
-    .command('up', 'Run the installed services in the foreground under fleet\'s own supervisor (no launchd) until Ctrl-C')
-    .action(async () => {
-      const { up } = await import('./commands/up.ts')
-      return up({}, io)
-    })
+  cli.command('up', "Run the installed services in the foreground under fleet's own supervisor (no launchd) until Ctrl-C").action(async () => {
+    const { up } = await import('./commands/up.ts')
+    return up({}, io)
+  })
 
   cli.help()
   cli.version(VERSION)

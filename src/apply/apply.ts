@@ -73,7 +73,11 @@ export async function applyChange(change: Change, ports: ApplyPorts, emit: (even
     const restored = await rollback(name, spec, previous, ports, emit)
     const what = restored ? (previous ? '; rolled back to the definition that was running before' : '; removed it again') : '; rolling back failed too, see the messages above'
     const verb = signal?.aborted ? 'was interrupted before it became ready' : `did not become ready: ${reason}`
-    throw new ApplyFailure(name, `${name} ${verb}${what}${tail ? `\nlast log lines:\n${tail}` : ''}`, signal?.aborted ? 'Run fleet apply again to finish' : `Read the whole log with fleet logs ${name}; fix the deployment, then run fleet apply again`)
+    throw new ApplyFailure(
+      name,
+      `${name} ${verb}${what}${tail ? `\nlast log lines:\n${tail}` : ''}`,
+      signal?.aborted ? 'Run fleet apply again to finish' : `Read the whole log with fleet logs ${name}; fix the deployment, then run fleet apply again`,
+    )
   }
   try {
     const restartOnly = stepOf(change, 'restart') !== undefined && !stepOf(change, 'install') && !stepOf(change, 'replace')
@@ -91,7 +95,10 @@ export async function applyChange(change: Change, ports: ApplyPorts, emit: (even
     if (signal?.aborted) return await failed('interrupted')
     // Something else may have answered on the port (an old server not yet gone): the new one must still be running.
     const state = await ports.backend.state(spec.label)
-    if (!state.running) return await failed(`the port answered, but ${spec.label} is not running${state.lastExitCode !== null ? ` (last exit code ${state.lastExitCode})` : ''}; is another program using port ${service.port}?`)
+    if (!state.running)
+      return await failed(
+        `the port answered, but ${spec.label} is not running${state.lastExitCode !== null ? ` (last exit code ${state.lastExitCode})` : ''}; is another program using port ${service.port}?`,
+      )
   } catch (error) {
     if (error instanceof ApplyFailure) throw error
     return await failed(error instanceof Error ? error.message : String(error))

@@ -92,5 +92,10 @@ export function tail(path: string, lines: number, from = 0): string {
   } finally {
     closeSync(fd)
   }
-  return buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '').slice(-lines).join('\n')
+  return buffer
+    .toString('utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-lines)
+    .join('\n')
 }

@@ -12,7 +12,8 @@ export function checkSavedPlan(path: string, current: PlanDocument): void {
     throw new UserError(`cannot read the saved plan ${path}: ${(error as Error).message}`, { hint: 'Save one with fleet plan --out FILE' })
   }
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new UserError(`${path} is not a saved plan`, { hint: 'Save one with fleet plan --out FILE' })
-  if (saved.version !== PLAN_VERSION) throw new UserError(`invalid plan file version: expected ${String(PLAN_VERSION)}, received ${JSON.stringify(saved.version)}`, { hint: 'Save a new plan with this fleet: fleet plan --out FILE' })
+  if (saved.version !== PLAN_VERSION)
+    throw new UserError(`invalid plan file version: expected ${String(PLAN_VERSION)}, received ${JSON.stringify(saved.version)}`, { hint: 'Save a new plan with this fleet: fleet plan --out FILE' })
   if (saved.observation?.fingerprint !== current.observation?.fingerprint) {
     throw new UserError('the saved plan is stale: the machine or fleet.yaml changed since it was made', { hint: 'Run fleet plan --out FILE again, review it, and apply that' })
   }
@@ -20,7 +21,9 @@ export function checkSavedPlan(path: string, current: PlanDocument): void {
   const differs = changeList(saved).findIndex((c, i) => c !== changeList(current)[i])
   if (differs >= 0 || changeList(saved).length !== changeList(current).length) {
     const name = Array.isArray(saved.changes) ? (saved.changes[differs]?.name ?? '(missing)') : '(none)'
-    throw new UserError(`the saved plan's changes are not the ones fleet.yaml and this machine imply (first difference: ${name}); it was edited or made by another fleet`, { hint: 'Apply only plans saved by fleet plan --out, unedited; run it again to get a fresh one' })
+    throw new UserError(`the saved plan's changes are not the ones fleet.yaml and this machine imply (first difference: ${name}); it was edited or made by another fleet`, {
+      hint: 'Apply only plans saved by fleet plan --out, unedited; run it again to get a fresh one',
+    })
   }
 }
 

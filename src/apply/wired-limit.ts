@@ -17,7 +17,12 @@ export function commandsFor(step: Extract<ChangeStep, { step: 'wiredLimit' }>): 
  * Shows every command, asks once, then runs them in order (retrying launchd's "still releasing" statuses).
  * `confirm` returns false when the user declines (or cannot be asked and gave no --yes).
  */
-export async function runPrivileged(commands: readonly PrivilegedCommand[], confirm: (shown: string) => Promise<boolean>, run: ProgramRunner = runProgram, sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))): Promise<void> {
+export async function runPrivileged(
+  commands: readonly PrivilegedCommand[],
+  confirm: (shown: string) => Promise<boolean>,
+  run: ProgramRunner = runProgram,
+  sleep = (ms: number) => new Promise((r) => setTimeout(r, ms)),
+): Promise<void> {
   const shown = commands.map((c) => `  # ${c.why}\n  ${formatCommand(c).replaceAll('\n', '\n  ')}`).join('\n')
   if (!(await confirm(shown))) {
     throw new UserError('the GPU wired limit was not changed: it needs sudo and was not confirmed', { hint: 'Run fleet apply on a terminal and answer y, or pass --yes (sudo must be able to run)' })

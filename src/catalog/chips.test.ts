@@ -48,7 +48,10 @@ describe('CHIPS catalog shape', () => {
         expect(Number.isInteger(v.gpuCores) && v.gpuCores > 0, where).toBe(true)
         expect(v.bandwidthGBps, where).toBeGreaterThan(0)
         expect(v.memoryGB.length, where).toBeGreaterThan(0)
-        expect([...v.memoryGB].sort((a, b) => a - b), where).toEqual(v.memoryGB)
+        expect(
+          [...v.memoryGB].sort((a, b) => a - b),
+          where,
+        ).toEqual(v.memoryGB)
         expect(new Set(v.memoryGB).size, where).toBe(v.memoryGB.length)
       }
       // No two variants with the same CPU/GPU core counts.
@@ -75,7 +78,7 @@ describe('CHIPS catalog shape', () => {
 })
 
 describe('spot values', () => {
-  it('M1 is 68.25 GB/s (Apple\'s figure) on both GPU bins', () => {
+  it("M1 is 68.25 GB/s (Apple's figure) on both GPU bins", () => {
     for (const v of chip('m1').variants) expect(v.bandwidthGBps).toBe(68.25)
     expect(chip('m1').variants.map((v) => v.gpuCores)).toEqual([7, 8])
   })
@@ -109,7 +112,7 @@ describe('spot values', () => {
     }
   })
 
-  it('peak FP32 from the clock reproduces Apple\'s published TFLOPS', () => {
+  it("peak FP32 from the clock reproduces Apple's published TFLOPS", () => {
     const tflops = (id: string, gpuCores: number) => (gpuCores * 128 * 2 * chip(id).gpuClockGHz) / 1000
     expect(tflops('m1', 8)).toBeCloseTo(2.6, 1)
     expect(tflops('m2-max', 38)).toBeCloseTo(13.6, 1)

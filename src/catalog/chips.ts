@@ -156,12 +156,7 @@ export const CHIPS: readonly Chip[] = [
     // 1398 MHz observed in powermetrics (asitop issue #47); 10 × 128 × 2 × 1.398 = 3.58 TFLOPS (Apple: 3.6).
     gpuClockGHz: 1.398,
     released: '2022-06',
-    sources: [
-      WIKI_M2,
-      'https://newatlas.com/computers/apple-mac-mini-m2-pro/',
-      'https://github.com/tlkh/asitop/issues/47',
-      GPUINFO_SRC,
-    ],
+    sources: [WIKI_M2, 'https://newatlas.com/computers/apple-mac-mini-m2-pro/', 'https://github.com/tlkh/asitop/issues/47', GPUINFO_SRC],
   },
   {
     id: 'm2-pro',
@@ -189,12 +184,7 @@ export const CHIPS: readonly Chip[] = [
     // 38 × 128 × 2 × 1.398 = 13.6 TFLOPS, Apple's figure (applegpuinfo issue #10 reports the same).
     gpuClockGHz: 1.398,
     released: '2023-01',
-    sources: [
-      WIKI_M2,
-      'https://www.techspot.com/news/98961-apple-launches-new-mac-studio-m2-max-m2.html',
-      'https://github.com/philipturner/applegpuinfo/issues/10',
-      GPUINFO_SRC,
-    ],
+    sources: [WIKI_M2, 'https://www.techspot.com/news/98961-apple-launches-new-mac-studio-m2-max-m2.html', 'https://github.com/philipturner/applegpuinfo/issues/10', GPUINFO_SRC],
   },
   {
     id: 'm2-ultra',
@@ -227,11 +217,7 @@ export const CHIPS: readonly Chip[] = [
     // UNCERTAIN: applegpuinfo itself uses 1.380 GHz for the whole M3 generation (measured on an M3 Max).
     gpuClockGHz: 1.338,
     released: '2023-11',
-    sources: [
-      WIKI_M3,
-      'https://pcextreme.com.br/apple-announces-m3-soc-family-m3-m3-pro-and-m3-max-make-their-marks/',
-      'https://github.com/philipturner/applegpuinfo/issues/15',
-    ],
+    sources: [WIKI_M3, 'https://pcextreme.com.br/apple-announces-m3-soc-family-m3-m3-pro-and-m3-max-make-their-marks/', 'https://github.com/philipturner/applegpuinfo/issues/15'],
   },
   {
     id: 'm3-pro',

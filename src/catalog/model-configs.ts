@@ -84,16 +84,11 @@ const mlxLm = (path: string): string => `ml-explore/mlx-lm:${path}@${MLX_LM_COMM
 // Model catalog
 // ---------------------------------------------------------------------------------------------------------
 
-const GPT_OSS_20B_LAYER_TYPES: readonly string[] = Array.from({ length: 24 }, (_, i) =>
-  i % 2 === 0 ? 'sliding_attention' : 'full_attention',
-)
+const GPT_OSS_20B_LAYER_TYPES: readonly string[] = Array.from({ length: 24 }, (_, i) => (i % 2 === 0 ? 'sliding_attention' : 'full_attention'))
 
-const QWEN3_NEXT_LAYER_TYPES: readonly string[] = Array.from({ length: 48 }, (_, i) =>
-  (i + 1) % 4 === 0 ? 'full_attention' : 'linear_attention',
-)
+const QWEN3_NEXT_LAYER_TYPES: readonly string[] = Array.from({ length: 48 }, (_, i) => ((i + 1) % 4 === 0 ? 'full_attention' : 'linear_attention'))
 
-const gemma3LayerTypes = (layers: number): readonly string[] =>
-  Array.from({ length: layers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'))
+const gemma3LayerTypes = (layers: number): readonly string[] => Array.from({ length: layers }, (_, i) => ((i + 1) % 6 === 0 ? 'full_attention' : 'sliding_attention'))
 
 /** Gemma 3 vision tower as published (identical for 4B/12B/27B). */
 const GEMMA3_VISION_CONFIG = {
@@ -236,9 +231,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   // ------------------------------------------------------------------------------------------------ Qwen3 dense
   {
     repo: 'Qwen/Qwen3-32B',
-    derivedRepos: [
-      'mlx-community/Qwen3-32B-4bit',
-      'mlx-community/Qwen3-32B-8bit','bartowski/Qwen_Qwen3-32B-GGUF', 'steampunque/Qwen3-32B-Hybrid-GGUF'],
+    derivedRepos: ['mlx-community/Qwen3-32B-4bit', 'mlx-community/Qwen3-32B-8bit', 'bartowski/Qwen_Qwen3-32B-GGUF', 'steampunque/Qwen3-32B-Hybrid-GGUF'],
     config: {
       architectures: ['Qwen3ForCausalLM'],
       attention_bias: false,
@@ -274,9 +267,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   },
   {
     repo: 'Qwen/Qwen3-14B',
-    derivedRepos: [
-      'mlx-community/Qwen3-14B-4bit',
-      'mlx-community/Qwen3-14B-8bit',],
+    derivedRepos: ['mlx-community/Qwen3-14B-4bit', 'mlx-community/Qwen3-14B-8bit'],
     config: {
       architectures: ['Qwen3ForCausalLM'],
       attention_bias: false,
@@ -309,10 +300,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   },
   {
     repo: 'Qwen/Qwen3-8B',
-    derivedRepos: [
-      'mlx-community/Qwen3-8B-4bit',
-      'mlx-community/Qwen3-8B-8bit',
-      'bartowski/Qwen_Qwen3-8B-GGUF',],
+    derivedRepos: ['mlx-community/Qwen3-8B-4bit', 'mlx-community/Qwen3-8B-8bit', 'bartowski/Qwen_Qwen3-8B-GGUF'],
     config: {
       architectures: ['Qwen3ForCausalLM'],
       attention_bias: false,
@@ -387,20 +375,14 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
       use_sliding_window: false,
       vocab_size: 151936,
     },
-    sources: [
-      `${SRC_LLM_PROF} (section "Qwen3-30B-A3B")`,
-      exoCard('mlx-community--Qwen3-30B-A3B-4bit'),
-      exoCard('mlx-community--Qwen3-30B-A3B-8bit'),
-    ],
+    sources: [`${SRC_LLM_PROF} (section "Qwen3-30B-A3B")`, exoCard('mlx-community--Qwen3-30B-A3B-4bit'), exoCard('mlx-community--Qwen3-30B-A3B-8bit')],
     notes:
       'Every layer is MoE (decoder_sparse_step 1, mlp_only_layers []): 128 experts of moe_intermediate_size 768, 8 active; ' +
       'intermediate_size 6144 is unused by the weights. head_dim 128 ≠ 2048 / 32 = 64.',
   },
   {
     repo: 'Qwen/Qwen3-235B-A22B',
-    derivedRepos: [
-      'mlx-community/Qwen3-235B-A22B-4bit',
-      'mlx-community/Qwen3-235B-A22B-8bit',],
+    derivedRepos: ['mlx-community/Qwen3-235B-A22B-4bit', 'mlx-community/Qwen3-235B-A22B-8bit'],
     config: {
       architectures: ['Qwen3MoeForCausalLM'],
       attention_bias: false,
@@ -492,7 +474,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
       mlxLm('mlx_lm/models/qwen3_next.py'),
     ],
     notes:
-      'Not a verbatim copy of the repo\'s config.json: only fields agreed by the sources above are recorded. ' +
+      "Not a verbatim copy of the repo's config.json: only fields agreed by the sources above are recorded. " +
       'intermediate_size is left out (transformers default 5632 vs 5120 in the other copies) — it is unused because every layer is MoE. ' +
       'bos/eos ids, rms_norm_eps and torch_dtype were not confirmed for this repo. layer_types in `derived` follows transformers ' +
       '(`linear_attention` unless (i+1) % full_attention_interval == 0): 12 full-attention layers carry a KV cache; the 36 Gated ' +
@@ -600,9 +582,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
   // ------------------------------------------------------------------------------------------------ Gemma 3
   {
     repo: 'google/gemma-3-27b-it',
-    derivedRepos: [
-      'bartowski/google_gemma-3-27b-it-GGUF',
-      'mlx-community/gemma-3-27b-it-4bit',],
+    derivedRepos: ['bartowski/google_gemma-3-27b-it-GGUF', 'mlx-community/gemma-3-27b-it-4bit'],
     config: {
       architectures: ['Gemma3ForConditionalGeneration'],
       boi_token_index: 255999,
@@ -644,15 +624,14 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     notes:
       'The published text_config is sparse: vocab_size, max_position_embeddings, rope_theta, rope_local_base_freq and ' +
       'sliding_window_pattern are absent and come from Gemma3TextConfig defaults (in `derived`). Note vocab_size: the default ' +
-      '262208 (what the checkpoint\'s embedding uses) differs from the 262144 tokenizer size used by the Orbax converter. ' +
+      "262208 (what the checkpoint's embedding uses) differs from the 262144 tokenizer size used by the Orbax converter. " +
       'Layer pattern: layer i is global/full iff (i+1) % 6 == 0 (5 local : 1 global), so 10 full and 52 sliding-window (1024) layers. ' +
       'query_pre_attn_scalar 168 = 5376 / 32 (the 27B scales by hidden/heads, not by head_dim 128). The SigLIP vision tower ' +
       '(vision_config) adds weights too.',
   },
   {
     repo: 'google/gemma-3-12b-it',
-    derivedRepos: [
-      'bartowski/google_gemma-3-12b-it-GGUF',],
+    derivedRepos: ['bartowski/google_gemma-3-12b-it-GGUF'],
     config: {
       architectures: ['Gemma3ForConditionalGeneration'],
       boi_token_index: 255999,
@@ -855,7 +834,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
       'search-index:68399702759 (memory-estimator table: Mistral-Small-3.2-24B-Instruct-2506 text tower hidden 5120, 40 layers, FFN 32768, vocab 131072, 32 heads, 8 KV, head_dim 128, untied)',
     ],
     notes:
-      'num_hidden_layers 40 restored from the fixture\'s own comment. vision_config (Pixtral tower, head_dim 64) was only partly ' +
+      "num_hidden_layers 40 restored from the fixture's own comment. vision_config (Pixtral tower, head_dim 64) was only partly " +
       'visible and is left out. head_dim 128 ≠ 5120 / 32 = 160. Mistral-Small-3.2-24B-Instruct-2506 appears to share these text ' +
       'dimensions (third-party table above) but its config.json was not seen, so it is not listed as a derived repo.',
   },
@@ -889,7 +868,7 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
     sources: [`${SRC_MLC_PRESETS} (preset "mistral_7b_v03")`],
     notes:
       'The mlc-llm preset is named for v0.3 without saying base or Instruct. v0.3 has NO sliding window (sliding_window null, ' +
-      'rope_theta 1e6); some third-party tables still show v0.1\'s sliding_window 4096 / rope_theta 1e4 for v0.3 — wrong.',
+      "rope_theta 1e6); some third-party tables still show v0.1's sliding_window 4096 / rope_theta 1e4 for v0.3 — wrong.",
   },
 
   // ------------------------------------------------------------------------------------------------ IBM Granite 4.0 (hybrid)
@@ -960,21 +939,17 @@ export const MODEL_CATALOG: readonly CatalogEntry[] = [
 // MLX conversions
 // ---------------------------------------------------------------------------------------------------------
 
-const SRC_MLX_LM_QUANT = mlxLm('mlx_lm/utils.py') + ' (quantize_model: writes {"group_size", "bits", "mode"} into config["quantization"] and copies it to "quantization_config"; affine default group 64 / 4 bits, mxfp4 32 / 4)'
+const SRC_MLX_LM_QUANT =
+  mlxLm('mlx_lm/utils.py') +
+  ' (quantize_model: writes {"group_size", "bits", "mode"} into config["quantization"] and copies it to "quantization_config"; affine default group 64 / 4 bits, mxfp4 32 / 4)'
 
 const MLX_NOTE_NBIT =
-  'bits from the exo label and the repo name; group_size/mode of the published block not confirmed (mlx-lm\'s affine default is ' +
+  "bits from the exo label and the repo name; group_size/mode of the published block not confirmed (mlx-lm's affine default is " +
   'group_size 64; older mlx-lm versions wrote only {"group_size", "bits"}).'
 const MLX_NOTE_UNQUANT = 'Unquantized conversion per the exo label; no quantization block expected (not confirmed).'
-const MLX_NOTE_MXFP4_Q8 =
-  'Mixed conversion (exo label "MXFP4-Q8"); its per-layer quantization block was not seen, so nothing is recorded for it.'
+const MLX_NOTE_MXFP4_Q8 = 'Mixed conversion (exo label "MXFP4-Q8"); its per-layer quantization block was not seen, so nothing is recorded for it.'
 
-function mlx(
-  repo: string,
-  baseRepo: string,
-  label: string,
-  storageBytesApprox: number,
-): MlxQuantizationFact {
+function mlx(repo: string, baseRepo: string, label: string, storageBytesApprox: number): MlxQuantizationFact {
   const bitsMatch = /^(\d+)bit$/.exec(label)
   const bits = bitsMatch ? Number(bitsMatch[1]) : undefined
   const note = bits !== undefined ? MLX_NOTE_NBIT : label === 'MXFP4-Q8' ? MLX_NOTE_MXFP4_Q8 : MLX_NOTE_UNQUANT
@@ -1047,9 +1022,7 @@ export const GGUF_REPOS: readonly GgufRepoFact[] = [
         notes: 'Split (over 50GB): shards live in a folder named after the quant; shard names/count not confirmed.',
       },
     ],
-    sources: [
-      'https://model.aibase.com/zh/models/details/1924737620894814208 (mirror of the bartowski/Qwen_Qwen3-32B-GGUF README, llama.cpp b5200)',
-    ],
+    sources: ['https://model.aibase.com/zh/models/details/1924737620894814208 (mirror of the bartowski/Qwen_Qwen3-32B-GGUF README, llama.cpp b5200)'],
     notes: 'The README says files over 50GB are split and downloaded with --include "<name>/*" (folder per quant).',
   },
   {
@@ -1071,10 +1044,7 @@ export const GGUF_REPOS: readonly GgufRepoFact[] = [
         notes: 'README: every quant keeps the FFN (experts) at MXFP4, so sizes barely differ. Exact path not confirmed.',
       },
     ],
-    sources: [
-      'https://huggingface.erdda.com/bartowski/openai_gpt-oss-20b-GGUF/blob/main/README.md?code=true',
-      'https://mygguf.com/models/bartowski_openai_gpt-oss-20b-GGUF.html',
-    ],
+    sources: ['https://huggingface.erdda.com/bartowski/openai_gpt-oss-20b-GGUF/blob/main/README.md?code=true', 'https://mygguf.com/models/bartowski_openai_gpt-oss-20b-GGUF.html'],
   },
   {
     repo: 'ggml-org/gpt-oss-120b-GGUF',
@@ -1082,16 +1052,10 @@ export const GGUF_REPOS: readonly GgufRepoFact[] = [
     files: [
       {
         quant: 'MXFP4',
-        paths: [
-          'gpt-oss-120b-mxfp4-00001-of-00003.gguf',
-          'gpt-oss-120b-mxfp4-00002-of-00003.gguf',
-          'gpt-oss-120b-mxfp4-00003-of-00003.gguf',
-        ],
+        paths: ['gpt-oss-120b-mxfp4-00001-of-00003.gguf', 'gpt-oss-120b-mxfp4-00002-of-00003.gguf', 'gpt-oss-120b-mxfp4-00003-of-00003.gguf'],
         bytesRounded: '~60 GB (third-party download-size note, total of the 3 shards)',
         split: true,
-        notes:
-          'Shard 1 name seen in a llama-server command (snapshot root, no subfolder); "GGUF (3 shards)". Shards 2 and 3 follow ' +
-          'the gguf-split naming rule and were not seen directly.',
+        notes: 'Shard 1 name seen in a llama-server command (snapshot root, no subfolder); "GGUF (3 shards)". Shards 2 and 3 follow ' + 'the gguf-split naming rule and were not seen directly.',
       },
     ],
     sources: ['https://gperdrizet.github.io/llms-demo/models.html'],
@@ -1110,9 +1074,7 @@ function normalizeRepo(repo: string): string {
 export function findCatalogEntry(repo: string): CatalogEntry | undefined {
   const wanted = normalizeRepo(repo)
   if (wanted === '') return undefined
-  return MODEL_CATALOG.find(
-    (entry) => normalizeRepo(entry.repo) === wanted || entry.derivedRepos.some((d) => normalizeRepo(d) === wanted),
-  )
+  return MODEL_CATALOG.find((entry) => normalizeRepo(entry.repo) === wanted || entry.derivedRepos.some((d) => normalizeRepo(d) === wanted))
 }
 
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {

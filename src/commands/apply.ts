@@ -77,7 +77,9 @@ export async function apply(options: ApplyOptions, io: Io): Promise<number> {
   mkdirSync(runtime.context.stateRoot, { recursive: true })
   const held = await tryLock(join(runtime.context.stateRoot, 'apply.lock'))
   if (!('release' in held)) {
-    throw new UserError(`another fleet apply is running (pid ${held.pid} on ${held.host}, since ${held.since})`, { hint: 'Wait for it to finish; if it died, run fleet apply again — a dead owner\'s lock is taken over' })
+    throw new UserError(`another fleet apply is running (pid ${held.pid} on ${held.host}, since ${held.since})`, {
+      hint: "Wait for it to finish; if it died, run fleet apply again — a dead owner's lock is taken over",
+    })
   }
   const interrupt = options.signal ? { signal: options.signal, dispose: () => {} } : interruptSignal()
   try {
@@ -104,7 +106,13 @@ export async function apply(options: ApplyOptions, io: Io): Promise<number> {
       return 0
     }
     const plan = withTimeout(document, options.readyTimeoutSeconds)
-    const result = await applyPlan(plan, selected.map((c) => plan.changes[document.changes.indexOf(c)]!), deps(runtime, prepared, options, io, say), callbacks(io.isTTY && !options.json, say), interrupt.signal)
+    const result = await applyPlan(
+      plan,
+      selected.map((c) => plan.changes[document.changes.indexOf(c)]!),
+      deps(runtime, prepared, options, io, say),
+      callbacks(io.isTTY && !options.json, say),
+      interrupt.signal,
+    )
     for (const f of result.failed) io.err(`${paint('red', 'error')} ${f.deployment}: ${f.message}\n${f.hint ? `  hint: ${f.hint}\n` : ''}`)
     // Record what is installed now, read back from the machine.
     await recordApplyState(runtime.context.stateRoot, runtime.machine.name, runtime.backend)
@@ -119,7 +127,16 @@ function deps(runtime: LocalRuntime, prepared: Prepared, options: ApplyOptions, 
   // Engines apply installs itself (pinned Python environments), now that the plan is accepted.
   const engines = runtime.context.missingEngines.flatMap((missing) => {
     const source = missing.engine === 'command' || !missing.installable ? undefined : prepared.fleet.engines[missing.engine]
-    return source?.kind === 'python' ? [{ what: `${source.requirement} for ${missing.engine}`, install: async () => { await installPythonEngine(source, runtime.context.stateRoot) } }] : []
+    return source?.kind === 'python'
+      ? [
+          {
+            what: `${source.requirement} for ${missing.engine}`,
+            install: async () => {
+              await installPythonEngine(source, runtime.context.stateRoot)
+            },
+          },
+        ]
+      : []
   })
   return {
     ports: applyPorts(runtime, prepared.hub),
@@ -166,7 +183,8 @@ function finish(io: Io, json: boolean, paint: ReturnType<typeof styler>, result:
   const summary = `${count(['create', 'replace'])} added, ${count(['update'])} changed, ${count(['delete', 'replace'])} destroyed`
   const failed = result.failed.map((f) => f.deployment)
   let message: string
-  if (result.interrupted) message = `${paint('red', 'Apply interrupted:')} ${summary}; ${result.skipped.length} not attempted${result.skipped.length > 0 ? ` (${result.skipped.map((c) => c.name).join(', ')})` : ''}${failed.length > 0 ? `; rolled back ${failed.join(', ')}` : ''}. Run fleet apply again to finish.`
+  if (result.interrupted)
+    message = `${paint('red', 'Apply interrupted:')} ${summary}; ${result.skipped.length} not attempted${result.skipped.length > 0 ? ` (${result.skipped.map((c) => c.name).join(', ')})` : ''}${failed.length > 0 ? `; rolled back ${failed.join(', ')}` : ''}. Run fleet apply again to finish.`
   else if (result.failed.length === 0) message = `${paint('green', 'Apply complete!')} ${summary}.`
   else message = `${paint('red', 'Apply finished with errors:')} ${summary}; ${result.failed.length} failed (${failed.join(', ')}).`
   report(io, json, { applied: result.applied.map((c) => ({ name: c.name, action: c.action })), failed: result.failed, message, ...(result.interrupted ? { interrupted: true } : {}) })
@@ -192,7 +210,10 @@ async function requireRuntime(prepared: Prepared, io: Io, machine: string | unde
   const runtime = await localRuntime(prepared.fleet, io.env, machine === undefined ? {} : { machine })
   if (!runtime) {
     throw new UserError(`no machine in ${prepared.fleet.file} is this one`, {
-      hint: process.platform === 'darwin' ? 'Leave host: unset on the machine you run apply on, or pass --machine NAME' : 'On a machine without launchd, set serviceManager: process on it (or pass --machine NAME)',
+      hint:
+        process.platform === 'darwin'
+          ? 'Leave host: unset on the machine you run apply on, or pass --machine NAME'
+          : 'On a machine without launchd, set serviceManager: process on it (or pass --machine NAME)',
     })
   }
   return runtime

@@ -11,6 +11,12 @@ export function listChips(options: { json: boolean }, io: Io): number {
     chip.variants.map((v) => [chip.id, chip.name, `${v.cpuCores} CPU`, `${v.gpuCores} GPU`, `${v.bandwidthGBps} GB/s`, v.memoryGB.map((m) => `${m}`).join('/') + ' GB']),
   )
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
-  for (const row of rows) io.out(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()}\n`)
+  for (const row of rows)
+    io.out(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd()}\n`,
+    )
   return 0
 }

@@ -68,6 +68,11 @@ async function destroyLocked(options: DestroyOptions, io: Io, prepared: Prepared
   }
   await recordApplyState(runtime.context.stateRoot, runtime.machine.name, runtime.backend)
   if (options.json) io.out(`${JSON.stringify({ version: 1, machine: runtime.machine.name, removed, purged }, null, 2)}\n`)
-  else io.out(removed.length === 0 ? 'Nothing to destroy.\n' : `${paint('green', 'Destroy complete!')} ${removed.length} removed${purged.length > 0 ? `, ${purged.length} model${purged.length === 1 ? '' : 's'} purged` : '; weights kept (use --purge to delete them)'}.\n`)
+  else
+    io.out(
+      removed.length === 0
+        ? 'Nothing to destroy.\n'
+        : `${paint('green', 'Destroy complete!')} ${removed.length} removed${purged.length > 0 ? `, ${purged.length} model${purged.length === 1 ? '' : 's'} purged` : '; weights kept (use --purge to delete them)'}.\n`,
+    )
   return 0
 }

@@ -62,7 +62,16 @@ export async function lock(options: LockOptions, io: Io): Promise<number> {
   for (const [name, facts] of resolved.facts) {
     if (facts.source === 'catalog') {
       const pos = locate(source, ['models', name, 'source'])
-      diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `models.${name}.source`, severity: 'error', code: 'not-locked', message: `model ${name} could not be pinned: the Hub was not reachable`, hint: 'Run fleet lock again with network access' })
+      diagnostics.push({
+        file: fleet.file,
+        line: pos.line,
+        column: pos.column,
+        path: `models.${name}.source`,
+        severity: 'error',
+        code: 'not-locked',
+        message: `model ${name} could not be pinned: the Hub was not reachable`,
+        hint: 'Run fleet lock again with network access',
+      })
     }
   }
   const after = withoutModels(resolved.lock, stale)

@@ -26,7 +26,9 @@ export async function logs(options: LogsOptions, io: Io): Promise<number> {
   if (!runtime) throw new UserError(`no machine in ${prepared.fleet.file} is this one`, { hint: 'Pass --machine NAME' })
   const names = prepared.fleet.deployments.filter((d) => d.machine === runtime.machine.name).map((d) => d.name)
   if (!names.includes(options.deployment)) {
-    throw new UserError(`no deployment "${options.deployment}" runs on ${runtime.machine.name}`, { hint: `${didYouMean(options.deployment, names)} Deployments here: ${names.join(', ') || '(none)'}`.trim() })
+    throw new UserError(`no deployment "${options.deployment}" runs on ${runtime.machine.name}`, {
+      hint: `${didYouMean(options.deployment, names)} Deployments here: ${names.join(', ') || '(none)'}`.trim(),
+    })
   }
   // The installed definition knows where the logs are; fall back to where apply would put them.
   const installed = await runtime.backend.installedSpec(`dev.fleet.${options.deployment}`)

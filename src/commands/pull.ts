@@ -82,7 +82,16 @@ export async function pull(options: PullCommandOptions, io: Io): Promise<number>
   if (!offline) {
     const byDir = new Map<string, number>()
     for (const t of found.targets) byDir.set(t.cacheDir, (byDir.get(t.cacheDir) ?? 0) + (await missingBytes(t.facts.weights.files, t.cacheDir, t.facts.repo)))
-    for (const [dir, bytes] of byDir) await checkFreeSpace(dir, bytes, `fleet pull (${found.targets.filter((t) => t.cacheDir === dir).map((t) => t.model.name).join(', ')})`, free)
+    for (const [dir, bytes] of byDir)
+      await checkFreeSpace(
+        dir,
+        bytes,
+        `fleet pull (${found.targets
+          .filter((t) => t.cacheDir === dir)
+          .map((t) => t.model.name)
+          .join(', ')})`,
+        free,
+      )
   }
 
   const outcomes: Outcome[] = []
@@ -124,9 +133,10 @@ export async function pull(options: PullCommandOptions, io: Io): Promise<number>
       options.listr,
     )
   } else {
-    for (const target of found.targets) await runOne(target, emitLine).catch((error: unknown) => {
-      if (!(error instanceof UserError)) throw error
-    })
+    for (const target of found.targets)
+      await runOne(target, emitLine).catch((error: unknown) => {
+        if (!(error instanceof UserError)) throw error
+      })
   }
   return report(io, paint, options.json, outcomes, found.problems.length)
 }
@@ -136,7 +146,15 @@ function report(io: Io, paint: ReturnType<typeof styler>, json: boolean, outcome
   if (json) {
     const models = outcomes.map((o) =>
       'result' in o
-        ? { name: o.target.model.name, repo: o.result.repo, commit: o.result.commit, snapshot: o.result.snapshot, ok: o.result.ok, downloadedBytes: o.result.downloadedBytes, files: o.result.files.map((f) => ({ path: f.path, status: f.status, bytes: f.bytes, error: f.error?.message ?? null })) }
+        ? {
+            name: o.target.model.name,
+            repo: o.result.repo,
+            commit: o.result.commit,
+            snapshot: o.result.snapshot,
+            ok: o.result.ok,
+            downloadedBytes: o.result.downloadedBytes,
+            files: o.result.files.map((f) => ({ path: f.path, status: f.status, bytes: f.bytes, error: f.error?.message ?? null })),
+          }
         : { name: o.target.model.name, repo: o.target.facts.repo, commit: o.target.facts.commit, snapshot: null, ok: false, downloadedBytes: 0, files: [], error: o.error.message },
     )
     io.out(`${JSON.stringify({ event: 'summary', ok, models })}\n`)
@@ -150,7 +168,9 @@ function report(io: Io, paint: ReturnType<typeof styler>, json: boolean, outcome
     const { result } = o
     const count = (status: string): number => result.files.filter((f) => f.status === status).length
     const mark = result.ok ? paint('green', '✓') : paint('red', '✗')
-    io.out(`${mark} ${o.target.model.name}  ${count('downloaded')} downloaded (${formatBytes(result.downloadedBytes)}), ${count('cached')} already cached${result.ok ? `  → ${result.snapshot}` : `, ${count('failed')} failed`}\n`)
+    io.out(
+      `${mark} ${o.target.model.name}  ${count('downloaded')} downloaded (${formatBytes(result.downloadedBytes)}), ${count('cached')} already cached${result.ok ? `  → ${result.snapshot}` : `, ${count('failed')} failed`}\n`,
+    )
     for (const f of result.files) if (f.error) printError(io, paint, `${o.target.model.name}: ${f.error.message}`, f.error.hint)
   }
   return ok ? 0 : 1

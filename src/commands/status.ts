@@ -92,7 +92,10 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
       ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
     )
     io.out(`${runtime.machine.name} (${runtime.backend.kind})\n${table.map((l, i) => (i === 0 ? paint('dim', l) : l)).join('\n')}\n`)
-    if (wiredLimit) io.out(`GPU wired limit: declared ${wiredLimit.declaredMiB} MiB, in force ${wiredLimit.inForceMiB ?? 'unknown'} MiB${wiredLimit.inForceMiB === wiredLimit.declaredMiB ? '' : paint('yellow', ' (differs: run fleet apply)')}\n`)
+    if (wiredLimit)
+      io.out(
+        `GPU wired limit: declared ${wiredLimit.declaredMiB} MiB, in force ${wiredLimit.inForceMiB ?? 'unknown'} MiB${wiredLimit.inForceMiB === wiredLimit.declaredMiB ? '' : paint('yellow', ' (differs: run fleet apply)')}\n`,
+      )
   }
   return rows.every((r) => r.running && r.healthy) ? 0 : 1
 }

@@ -29,6 +29,8 @@ export function validate(options: ValidateOptions, io: Io): number {
   }
   const fleet = result.fleet!
   const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`
-  io.out(`${paint('green', '✓')} ${options.file} is valid: ${count(fleet.machines.length, 'machine')}, ${count(fleet.models.length, 'model')}, ${count(fleet.deployments.length, 'deployment')}${result.diagnostics.length > 0 ? ` (${summarize(result.diagnostics)})` : ''}\n`)
+  io.out(
+    `${paint('green', '✓')} ${options.file} is valid: ${count(fleet.machines.length, 'machine')}, ${count(fleet.models.length, 'model')}, ${count(fleet.deployments.length, 'deployment')}${result.diagnostics.length > 0 ? ` (${summarize(result.diagnostics)})` : ''}\n`,
+  )
   return 0
 }

@@ -31,7 +31,16 @@ function validateRead(read: ReturnType<typeof readFleetSource>): LoadResult {
       source,
       diagnostics: [
         ...read.diagnostics,
-        { file: source.file, line: 1, column: 1, path: '', severity: 'error', code: 'not-a-mapping', message: `the file must be a YAML mapping with version, machines, models and deployments; found ${Array.isArray(source.data) ? 'a list' : typeof source.data === 'object' ? 'nothing' : `a ${typeof source.data}`}`, hint: 'Start from an example in examples/' },
+        {
+          file: source.file,
+          line: 1,
+          column: 1,
+          path: '',
+          severity: 'error',
+          code: 'not-a-mapping',
+          message: `the file must be a YAML mapping with version, machines, models and deployments; found ${Array.isArray(source.data) ? 'a list' : typeof source.data === 'object' ? 'nothing' : `a ${typeof source.data}`}`,
+          hint: 'Start from an example in examples/',
+        },
       ],
     }
   }

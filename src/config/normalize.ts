@@ -105,7 +105,10 @@ function normalizeMachine(name: string, m: Obj, defaults: Defaults, report: Repo
   const chipId = str(m.chip) ?? ''
   const chip = findChip(chipId)
   if (!chip && typeof m.chip === 'string') {
-    const suggestion = didYouMean(chipId, CHIPS.map((c) => c.id))
+    const suggestion = didYouMean(
+      chipId,
+      CHIPS.map((c) => c.id),
+    )
     report([...path, 'chip'], {
       code: 'unknown-chip',
       message: `unknown chip "${chipId}"`,
@@ -271,7 +274,12 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
     const single = str(d.machine)
     const several = Array.isArray(d.machines) ? d.machines.filter((m): m is string => typeof m === 'string') : undefined
     if (single !== undefined && several !== undefined) {
-      report([...path, 'machines'], { code: 'machine-and-machines', key: true, message: 'set either machine or machines, not both', hint: 'Use machine: for one Mac, machines: [a, b] to spread one model across several' })
+      report([...path, 'machines'], {
+        code: 'machine-and-machines',
+        key: true,
+        message: 'set either machine or machines, not both',
+        hint: 'Use machine: for one Mac, machines: [a, b] to spread one model across several',
+      })
     } else if (single === undefined && several === undefined && d.machine === undefined && d.machines === undefined) {
       report(path, { code: 'missing-property', key: true, message: 'missing required property "machine"', hint: `Say which machine runs it: machine: ${machineNames[0] ?? 'studio'}` })
     }
@@ -280,7 +288,11 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
       if (machineNames.includes(machine)) return
       const at = several ? [...path, 'machines', index] : [...path, 'machine']
       const suggestion = didYouMean(machine, machineNames)
-      report(at, { code: 'unknown-machine', message: `machine "${machine}" is not declared under machines`, hint: `${suggestion ? `${suggestion} ` : ''}Declared machines: ${machineNames.join(', ') || '(none)'}` })
+      report(at, {
+        code: 'unknown-machine',
+        message: `machine "${machine}" is not declared under machines`,
+        hint: `${suggestion ? `${suggestion} ` : ''}Declared machines: ${machineNames.join(', ') || '(none)'}`,
+      })
     })
 
     // model reference and format compatibility
@@ -295,7 +307,9 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
       })
     }
     if (model?.format && engineId !== undefined && isEngineId(engineId) && !(info.formats as readonly ModelFormat[]).includes(model.format)) {
-      const servers = Object.values(ENGINES).filter((e) => e.id !== 'command' && (e.formats as readonly ModelFormat[]).includes(model.format!)).map((e) => e.id)
+      const servers = Object.values(ENGINES)
+        .filter((e) => e.id !== 'command' && (e.formats as readonly ModelFormat[]).includes(model.format!))
+        .map((e) => e.id)
       report([...path, 'engine'], {
         code: 'engine-format-mismatch',
         message: `${engine} cannot serve ${model.format.toUpperCase()} model "${model.name}" (${model.source.repo}); it loads ${info.formats.join(' or ')}`,

@@ -98,7 +98,11 @@ function toDiagnostic(source: FleetSource, error: ErrorObject): Diagnostic {
       })
     }
     case 'const':
-      return diagnosticAt(source, path, { code: 'invalid-value', message: `must be ${JSON.stringify(params.allowedValue)}, found ${describe(value)}`, hint: path.join('.') === 'version' ? 'This fleet knows file format version 1; write version: 1' : null })
+      return diagnosticAt(source, path, {
+        code: 'invalid-value',
+        message: `must be ${JSON.stringify(params.allowedValue)}, found ${describe(value)}`,
+        hint: path.join('.') === 'version' ? 'This fleet knows file format version 1; write version: 1' : null,
+      })
     case 'pattern':
       return diagnosticAt(source, path, { code: 'invalid-value', message: patternMessage(path, value), hint: examplesHint(parent) })
     case 'minimum':
@@ -114,7 +118,11 @@ function toDiagnostic(source: FleetSource, error: ErrorObject): Diagnostic {
       })
     }
     case 'minProperties':
-      return diagnosticAt(source, path, { code: 'empty', message: `${path.join('.') || 'the file'} needs at least ${String(params.limit)} entry`, hint: path[0] === 'machines' ? 'Declare the Mac(s) to deploy to, e.g. studio: { chip: m3-ultra, memory: 512GB }' : null })
+      return diagnosticAt(source, path, {
+        code: 'empty',
+        message: `${path.join('.') || 'the file'} needs at least ${String(params.limit)} entry`,
+        hint: path[0] === 'machines' ? 'Declare the Mac(s) to deploy to, e.g. studio: { chip: m3-ultra, memory: 512GB }' : null,
+      })
     case 'minItems':
       return diagnosticAt(source, path, { code: 'too-few', message: `needs at least ${String(params.limit)} items`, hint: null })
     case 'uniqueItems':

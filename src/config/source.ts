@@ -39,12 +39,18 @@ export function readFleetSource(path: string, file = path): ReadResult {
     const stat = statSync(path)
     if (stat.isDirectory()) return { source: null, diagnostics: [fileDiagnostic(file, 'not-a-file', `${file} is a directory, not a fleet file`, 'Pass the YAML file itself, e.g. -f ./fleet.yaml')] }
     if (!stat.isFile()) return { source: null, diagnostics: [fileDiagnostic(file, 'not-a-file', `${file} is not a regular file`, 'Pass a YAML file with -f')] }
-    if (stat.size > MAX_FILE_BYTES) return { source: null, diagnostics: [fileDiagnostic(file, 'file-too-large', `${file} is ${stat.size} bytes; a fleet file is at most ${MAX_FILE_BYTES} bytes`, 'Check that -f names your fleet.yaml and not a data file')] }
+    if (stat.size > MAX_FILE_BYTES)
+      return {
+        source: null,
+        diagnostics: [
+          fileDiagnostic(file, 'file-too-large', `${file} is ${stat.size} bytes; a fleet file is at most ${MAX_FILE_BYTES} bytes`, 'Check that -f names your fleet.yaml and not a data file'),
+        ],
+      }
     bytes = readFileSync(path)
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return { source: null, diagnostics: [fileDiagnostic(file, 'file-not-found', `${file} does not exist`, 'Create it (see examples/) or pass another file with -f FILE')] }
-    if (code === 'EACCES') return { source: null, diagnostics: [fileDiagnostic(file, 'file-unreadable', `${file} cannot be read: permission denied`, 'Check the file\'s permissions')] }
+    if (code === 'EACCES') return { source: null, diagnostics: [fileDiagnostic(file, 'file-unreadable', `${file} cannot be read: permission denied`, "Check the file's permissions")] }
     return { source: null, diagnostics: [fileDiagnostic(file, 'file-unreadable', `${file} cannot be read: ${(error as Error).message}`, null)] }
   }
   return parseFleetText(bytes, file)
@@ -77,7 +83,9 @@ export function parseFleetText(bytes: Uint8Array, file: string): ReadResult {
       severity: 'error',
       code: duplicate ? 'duplicate-key' : 'yaml-syntax',
       message: duplicate ? `key ${JSON.stringify(keyAt(text, error.pos[0]))} appears twice in the same mapping` : firstLine(error.message),
-      hint: duplicate ? 'Remove or rename one of the two entries: YAML would silently keep only the last one' : 'Fix the YAML syntax at this position (indentation, a missing colon, or an unclosed quote or bracket)',
+      hint: duplicate
+        ? 'Remove or rename one of the two entries: YAML would silently keep only the last one'
+        : 'Fix the YAML syntax at this position (indentation, a missing colon, or an unclosed quote or bracket)',
     })
   }
   for (const warning of doc.warnings) {
@@ -92,7 +100,13 @@ export function parseFleetText(bytes: Uint8Array, file: string): ReadResult {
   } catch (error) {
     return {
       source: null,
-      diagnostics: [...diagnostics, fileDiagnostic(file, 'yaml-aliases', `${file} expands too many YAML aliases (${firstLine((error as Error).message)})`, 'Write the values out instead of nesting aliases', { line: 1, column: 1 })],
+      diagnostics: [
+        ...diagnostics,
+        fileDiagnostic(file, 'yaml-aliases', `${file} expands too many YAML aliases (${firstLine((error as Error).message)})`, 'Write the values out instead of nesting aliases', {
+          line: 1,
+          column: 1,
+        }),
+      ],
     }
   }
   return { source: { file, text, doc, lineCounter, data }, diagnostics }
@@ -131,7 +145,10 @@ function keyAt(text: string, offset: number): string {
 }
 
 function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim()
+  return message
+    .split('\n')[0]!
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .trim()
 }
 
 /**

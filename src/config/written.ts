@@ -120,12 +120,7 @@ export interface WrittenCommandOptions {
   memory?: WrittenSize
 }
 
-export type WrittenEngineOptions =
-  | WrittenMlxLmOptions
-  | WrittenLlamaCppOptions
-  | WrittenOllamaOptions
-  | WrittenVllmMlxOptions
-  | WrittenCommandOptions
+export type WrittenEngineOptions = WrittenMlxLmOptions | WrittenLlamaCppOptions | WrittenOllamaOptions | WrittenVllmMlxOptions | WrittenCommandOptions
 
 export type WrittenRuleSetting = RuleSeverity | { severity?: RuleSeverity; value?: number }
 
@@ -139,11 +134,25 @@ export const FLEET_KEYS = { $schema: true, version: true, defaults: true, engine
 export const ENGINES_KEYS = { 'mlx-lm': true, 'llama.cpp': true, ollama: true, 'vllm-mlx': true } satisfies Record<keyof WrittenEngines, true>
 export const ENGINE_SOURCE_KEYS = { path: true, brew: true, python: true } satisfies Record<keyof WrittenEngineSource, true>
 export const DEFAULTS_KEYS = { reserve: true, context: true, parallel: true, bind: true, serviceManager: true, hfCache: true, restartThrottle: true } satisfies Record<keyof WrittenDefaults, true>
-export const MACHINE_KEYS = { chip: true, memory: true, gpuCores: true, bandwidth: true, host: true, reserve: true, gpuWiredLimit: true, pools: true, hfCache: true, serviceManager: true } satisfies Record<keyof WrittenMachine, true>
+export const MACHINE_KEYS = {
+  chip: true,
+  memory: true,
+  gpuCores: true,
+  bandwidth: true,
+  host: true,
+  reserve: true,
+  gpuWiredLimit: true,
+  pools: true,
+  hfCache: true,
+  serviceManager: true,
+} satisfies Record<keyof WrittenMachine, true>
 export const POOLS_KEYS = { weights: true, kvCache: true, buffers: true } satisfies Record<keyof WrittenPools, true>
 export const MODEL_KEYS = { source: true, quant: true, format: true, ropeScaling: true } satisfies Record<keyof WrittenModel, true>
 export const ROPE_SCALING_KEYS = { type: true, factor: true } satisfies Record<keyof WrittenRopeScaling, true>
-export const DEPLOYMENT_KEYS = { machine: true, machines: true, model: true, engine: true, port: true, bind: true, context: true, parallel: true, kvCache: true, options: true } satisfies Record<keyof WrittenDeployment, true>
+export const DEPLOYMENT_KEYS = { machine: true, machines: true, model: true, engine: true, port: true, bind: true, context: true, parallel: true, kvCache: true, options: true } satisfies Record<
+  keyof WrittenDeployment,
+  true
+>
 export const ENGINE_OPTION_KEYS = {
   'mlx-lm': { promptCacheBytes: true, promptCacheSize: true, prefillStepSize: true, maxTokens: true, args: true } satisfies Record<keyof WrittenMlxLmOptions, true>,
   'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,

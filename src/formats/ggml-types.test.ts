@@ -15,16 +15,31 @@ import {
 describe('ggml type table', () => {
   // sizing.md §3.7 (block sizes from the ggml-common.h static_asserts): [name, block, bytes per block, bpw]
   const SIZING_3_7: Array<[string, number, number, number]> = [
-    ['F32', 1, 4, 32], ['F16', 1, 2, 16], ['BF16', 1, 2, 16],
-    ['Q8_0', 32, 34, 8.5], ['Q6_K', 256, 210, 6.5625],
-    ['Q5_1', 32, 24, 6], ['Q5_0', 32, 22, 5.5], ['Q5_K', 256, 176, 5.5],
-    ['Q4_1', 32, 20, 5], ['Q4_0', 32, 18, 4.5], ['Q4_K', 256, 144, 4.5],
-    ['IQ4_NL', 32, 18, 4.5], ['IQ4_XS', 256, 136, 4.25], ['MXFP4', 32, 17, 4.25],
-    ['Q3_K', 256, 110, 3.4375], ['IQ3_S', 256, 110, 3.4375], ['IQ3_XXS', 256, 98, 3.0625],
+    ['F32', 1, 4, 32],
+    ['F16', 1, 2, 16],
+    ['BF16', 1, 2, 16],
+    ['Q8_0', 32, 34, 8.5],
+    ['Q6_K', 256, 210, 6.5625],
+    ['Q5_1', 32, 24, 6],
+    ['Q5_0', 32, 22, 5.5],
+    ['Q5_K', 256, 176, 5.5],
+    ['Q4_1', 32, 20, 5],
+    ['Q4_0', 32, 18, 4.5],
+    ['Q4_K', 256, 144, 4.5],
+    ['IQ4_NL', 32, 18, 4.5],
+    ['IQ4_XS', 256, 136, 4.25],
+    ['MXFP4', 32, 17, 4.25],
+    ['Q3_K', 256, 110, 3.4375],
+    ['IQ3_S', 256, 110, 3.4375],
+    ['IQ3_XXS', 256, 98, 3.0625],
     ['Q2_K', 256, 84, 2.625],
-    ['IQ2_S', 256, 82, 2.5625], ['IQ2_XS', 256, 74, 2.3125], ['IQ2_XXS', 256, 66, 2.0625],
-    ['TQ2_0', 256, 66, 2.0625], ['TQ1_0', 256, 54, 1.6875],
-    ['IQ1_M', 256, 56, 1.75], ['IQ1_S', 256, 50, 1.5625],
+    ['IQ2_S', 256, 82, 2.5625],
+    ['IQ2_XS', 256, 74, 2.3125],
+    ['IQ2_XXS', 256, 66, 2.0625],
+    ['TQ2_0', 256, 66, 2.0625],
+    ['TQ1_0', 256, 54, 1.6875],
+    ['IQ1_M', 256, 56, 1.75],
+    ['IQ1_S', 256, 50, 1.5625],
   ]
 
   it.each(SIZING_3_7)('%s: %i elements in %i bytes (%f bpw), as in sizing.md §3.7', (name, block, bytes, bpw) => {
@@ -36,11 +51,41 @@ describe('ggml type table', () => {
   it('uses the enum ggml_type ids from ggml.h', () => {
     const ids = Object.fromEntries(GGML_TYPES.map((t) => [t.name, t.id]))
     expect(ids).toMatchObject({
-      F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q5_1: 7, Q8_0: 8, Q8_1: 9,
-      Q2_K: 10, Q3_K: 11, Q4_K: 12, Q5_K: 13, Q6_K: 14, Q8_K: 15,
-      IQ2_XXS: 16, IQ2_XS: 17, IQ3_XXS: 18, IQ1_S: 19, IQ4_NL: 20, IQ3_S: 21, IQ2_S: 22, IQ4_XS: 23,
-      I8: 24, I16: 25, I32: 26, I64: 27, F64: 28, IQ1_M: 29, BF16: 30,
-      TQ1_0: 34, TQ2_0: 35, MXFP4: 39, NVFP4: 40, Q1_0: 41, Q2_0: 42,
+      F32: 0,
+      F16: 1,
+      Q4_0: 2,
+      Q4_1: 3,
+      Q5_0: 6,
+      Q5_1: 7,
+      Q8_0: 8,
+      Q8_1: 9,
+      Q2_K: 10,
+      Q3_K: 11,
+      Q4_K: 12,
+      Q5_K: 13,
+      Q6_K: 14,
+      Q8_K: 15,
+      IQ2_XXS: 16,
+      IQ2_XS: 17,
+      IQ3_XXS: 18,
+      IQ1_S: 19,
+      IQ4_NL: 20,
+      IQ3_S: 21,
+      IQ2_S: 22,
+      IQ4_XS: 23,
+      I8: 24,
+      I16: 25,
+      I32: 26,
+      I64: 27,
+      F64: 28,
+      IQ1_M: 29,
+      BF16: 30,
+      TQ1_0: 34,
+      TQ2_0: 35,
+      MXFP4: 39,
+      NVFP4: 40,
+      Q1_0: 41,
+      Q2_0: 42,
     })
   })
 
@@ -95,7 +140,15 @@ describe('bytesPerElement and KV cache types', () => {
   it('lists the llama-server cache types with the sizes of sizing.md §3.2', () => {
     expect([...KV_CACHE_TYPES]).toEqual(['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'])
     expect(KV_CACHE_BYTES_PER_ELEMENT).toEqual({
-      f32: 4, f16: 2, bf16: 2, q8_0: 1.0625, q5_1: 0.75, q5_0: 0.6875, q4_1: 0.625, q4_0: 0.5625, iq4_nl: 0.5625,
+      f32: 4,
+      f16: 2,
+      bf16: 2,
+      q8_0: 1.0625,
+      q5_1: 0.75,
+      q5_0: 0.6875,
+      q4_1: 0.625,
+      q4_0: 0.5625,
+      iq4_nl: 0.5625,
     })
     expect(isKvCacheType('q8_0')).toBe(true)
     expect(isKvCacheType('q4_K')).toBe(false)

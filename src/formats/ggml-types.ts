@@ -69,9 +69,14 @@ export type GgmlTypeName = (typeof GGML_TYPES)[number]['name']
 
 /** Ids that once existed and are no longer accepted in GGUF files; named so errors can say what the file is. */
 export const REMOVED_GGML_TYPES: ReadonlyMap<number, string> = new Map([
-  [4, 'Q4_2'], [5, 'Q4_3'],
-  [31, 'Q4_0_4_4'], [32, 'Q4_0_4_8'], [33, 'Q4_0_8_8'],
-  [36, 'IQ4_NL_4_4'], [37, 'IQ4_NL_4_8'], [38, 'IQ4_NL_8_8'],
+  [4, 'Q4_2'],
+  [5, 'Q4_3'],
+  [31, 'Q4_0_4_4'],
+  [32, 'Q4_0_4_8'],
+  [33, 'Q4_0_8_8'],
+  [36, 'IQ4_NL_4_4'],
+  [37, 'IQ4_NL_4_8'],
+  [38, 'IQ4_NL_8_8'],
 ])
 
 const BY_ID: ReadonlyMap<number, GgmlType> = new Map(GGML_TYPES.map((t) => [t.id, t]))
@@ -126,9 +131,7 @@ export const KV_CACHE_TYPES = ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq
 export type KvCacheType = (typeof KV_CACHE_TYPES)[number]
 
 /** Bytes per cached element for each llama-server cache type, derived from the block table above. */
-export const KV_CACHE_BYTES_PER_ELEMENT: Readonly<Record<KvCacheType, number>> = Object.fromEntries(
-  KV_CACHE_TYPES.map((t) => [t, bytesPerElement(t)]),
-) as Record<KvCacheType, number>
+export const KV_CACHE_BYTES_PER_ELEMENT: Readonly<Record<KvCacheType, number>> = Object.fromEntries(KV_CACHE_TYPES.map((t) => [t, bytesPerElement(t)])) as Record<KvCacheType, number>
 
 export function isKvCacheType(value: string): value is KvCacheType {
   return (KV_CACHE_TYPES as readonly string[]).includes(value)
@@ -140,16 +143,45 @@ export function isKvCacheType(value: string): value is KvCacheType {
  * not the type of every tensor; sizes always come from the tensor table.
  */
 export const LLAMA_FILE_TYPES: ReadonlyMap<number, string> = new Map([
-  [0, 'ALL_F32'], [1, 'MOSTLY_F16'], [2, 'MOSTLY_Q4_0'], [3, 'MOSTLY_Q4_1'],
-  [7, 'MOSTLY_Q8_0'], [8, 'MOSTLY_Q5_0'], [9, 'MOSTLY_Q5_1'], [10, 'MOSTLY_Q2_K'],
-  [11, 'MOSTLY_Q3_K_S'], [12, 'MOSTLY_Q3_K_M'], [13, 'MOSTLY_Q3_K_L'], [14, 'MOSTLY_Q4_K_S'],
-  [15, 'MOSTLY_Q4_K_M'], [16, 'MOSTLY_Q5_K_S'], [17, 'MOSTLY_Q5_K_M'], [18, 'MOSTLY_Q6_K'],
-  [19, 'MOSTLY_IQ2_XXS'], [20, 'MOSTLY_IQ2_XS'], [21, 'MOSTLY_Q2_K_S'], [22, 'MOSTLY_IQ3_XS'],
-  [23, 'MOSTLY_IQ3_XXS'], [24, 'MOSTLY_IQ1_S'], [25, 'MOSTLY_IQ4_NL'], [26, 'MOSTLY_IQ3_S'],
-  [27, 'MOSTLY_IQ3_M'], [28, 'MOSTLY_IQ2_S'], [29, 'MOSTLY_IQ2_M'], [30, 'MOSTLY_IQ4_XS'],
-  [31, 'MOSTLY_IQ1_M'], [32, 'MOSTLY_BF16'], [36, 'MOSTLY_TQ1_0'], [37, 'MOSTLY_TQ2_0'],
-  [38, 'MOSTLY_MXFP4_MOE'], [39, 'MOSTLY_NVFP4'], [40, 'MOSTLY_Q1_0'], [41, 'MOSTLY_Q2_0'],
-  [42, 'MOSTLY_IQ2_NL'], [43, 'MOSTLY_IQ3_NL'], [1024, 'GUESSED'],
+  [0, 'ALL_F32'],
+  [1, 'MOSTLY_F16'],
+  [2, 'MOSTLY_Q4_0'],
+  [3, 'MOSTLY_Q4_1'],
+  [7, 'MOSTLY_Q8_0'],
+  [8, 'MOSTLY_Q5_0'],
+  [9, 'MOSTLY_Q5_1'],
+  [10, 'MOSTLY_Q2_K'],
+  [11, 'MOSTLY_Q3_K_S'],
+  [12, 'MOSTLY_Q3_K_M'],
+  [13, 'MOSTLY_Q3_K_L'],
+  [14, 'MOSTLY_Q4_K_S'],
+  [15, 'MOSTLY_Q4_K_M'],
+  [16, 'MOSTLY_Q5_K_S'],
+  [17, 'MOSTLY_Q5_K_M'],
+  [18, 'MOSTLY_Q6_K'],
+  [19, 'MOSTLY_IQ2_XXS'],
+  [20, 'MOSTLY_IQ2_XS'],
+  [21, 'MOSTLY_Q2_K_S'],
+  [22, 'MOSTLY_IQ3_XS'],
+  [23, 'MOSTLY_IQ3_XXS'],
+  [24, 'MOSTLY_IQ1_S'],
+  [25, 'MOSTLY_IQ4_NL'],
+  [26, 'MOSTLY_IQ3_S'],
+  [27, 'MOSTLY_IQ3_M'],
+  [28, 'MOSTLY_IQ2_S'],
+  [29, 'MOSTLY_IQ2_M'],
+  [30, 'MOSTLY_IQ4_XS'],
+  [31, 'MOSTLY_IQ1_M'],
+  [32, 'MOSTLY_BF16'],
+  [36, 'MOSTLY_TQ1_0'],
+  [37, 'MOSTLY_TQ2_0'],
+  [38, 'MOSTLY_MXFP4_MOE'],
+  [39, 'MOSTLY_NVFP4'],
+  [40, 'MOSTLY_Q1_0'],
+  [41, 'MOSTLY_Q2_0'],
+  [42, 'MOSTLY_IQ2_NL'],
+  [43, 'MOSTLY_IQ3_NL'],
+  [1024, 'GUESSED'],
 ])
 
 /** `MOSTLY_Q4_K_M` → `Q4_K_M`, the way model cards and file names spell it; undefined for unknown ids. */

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ByteWriter, buildGguf, meta, seededRandom } from '../../test/support/model-files.ts'
 import type { ByteSource, GgufHeader } from './gguf.ts'
-import {
-  GgufFormatError,
-  bufferSource,
-  ggufSplitInfo,
-  ggufSplitName,
-  ggufTotalTensorBytes,
-  parseGgufSplitName,
-  readGgufHeader,
-} from './gguf.ts'
+import { GgufFormatError, bufferSource, ggufSplitInfo, ggufSplitName, ggufTotalTensorBytes, parseGgufSplitName, readGgufHeader } from './gguf.ts'
 
 /** A source that answers at most `chunk` bytes per read and records every request. */
 function chunkedSource(buf: Uint8Array, chunk: number, withSize = true): ByteSource & { reads: Array<[number, number]> } {
@@ -163,7 +155,13 @@ describe('large headers', () => {
   const file = buildGguf({
     metadata: [
       ['tokenizer.ggml.tokens', meta.array('string', tokens)],
-      ['tokenizer.ggml.token_type', meta.array('i32', tokens.map((_, i) => i % 3))],
+      [
+        'tokenizer.ggml.token_type',
+        meta.array(
+          'i32',
+          tokens.map((_, i) => i % 3),
+        ),
+      ],
     ],
     tensors: [{ name: 'token_embd.weight', shape: [32, 8], type: 'Q8_0' }],
     tensorData: 'none',
@@ -197,7 +195,10 @@ describe('large headers', () => {
 /** Hand-made headers: magic, version, tensor count, kv count, then whatever `body` writes. */
 function header(body: (w: ByteWriter) => void, counts: { tensors?: number | bigint; kv?: number | bigint; version?: number } = {}): Uint8Array {
   const w = new ByteWriter()
-  w.bytes(new TextEncoder().encode('GGUF')).u32(counts.version ?? 3).u64(counts.tensors ?? 0).u64(counts.kv ?? 0)
+  w.bytes(new TextEncoder().encode('GGUF'))
+    .u32(counts.version ?? 3)
+    .u64(counts.tensors ?? 0)
+    .u64(counts.kv ?? 0)
   body(w)
   return w.toUint8Array()
 }
@@ -224,17 +225,44 @@ describe('hostile input', () => {
     ['a duplicate key', header((w) => w.str('a').i32(4).u32(1).str('a').i32(4).u32(2), { kv: 2 }), /'a' appears twice/],
     ['an unknown value type', header((w) => w.str('a').i32(13).u32(1), { kv: 1 }), /'a' has unknown value type 13/],
     ['a negative value type', header((w) => w.str('a').i32(-1).u32(1), { kv: 1 }), /unknown value type -1/],
-    ['a huge string value', header((w) => w.str('a').i32(8).u64(2n ** 60n).u32(0), { kv: 1 }), /'a' length 1152921504606846976 is too large/],
-    ['an array of 2^50 u8', header((w) => w.str('a').i32(9).i32(0).u64(2n ** 50n), { kv: 1 }), /has 1125899906842624 elements/],
+    [
+      'a huge string value',
+      header(
+        (w) =>
+          w
+            .str('a')
+            .i32(8)
+            .u64(2n ** 60n)
+            .u32(0),
+        { kv: 1 },
+      ),
+      /'a' length 1152921504606846976 is too large/,
+    ],
+    [
+      'an array of 2^50 u8',
+      header(
+        (w) =>
+          w
+            .str('a')
+            .i32(9)
+            .i32(0)
+            .u64(2n ** 50n),
+        { kv: 1 },
+      ),
+      /has 1125899906842624 elements/,
+    ],
     ['an array longer than the file', header((w) => w.str('a').i32(9).i32(5).u64(1000).u32(1), { kv: 1 }), /claims 1000 elements but only 4 bytes remain/],
     ['an array of an unknown type', header((w) => w.str('a').i32(9).i32(77).u64(1), { kv: 1 }), /'a' item has unknown value type 77/],
     [
       'arrays nested too deep',
-      header((w) => {
-        w.str('a').i32(9)
-        for (let i = 0; i < 6; i++) w.i32(9).u64(1)
-        w.i32(4).u64(1).u32(1)
-      }, { kv: 1 }),
+      header(
+        (w) => {
+          w.str('a').i32(9)
+          for (let i = 0; i < 6; i++) w.i32(9).u64(1)
+          w.i32(4).u64(1).u32(1)
+        },
+        { kv: 1 },
+      ),
       /nests arrays deeper than 4 levels/,
     ],
     ['alignment as u64', header((w) => w.str('general.alignment').i32(10).u64(32), { kv: 1 }), /general.alignment must be a u32, got u64/],
@@ -248,8 +276,28 @@ describe('hostile input', () => {
     ['an unknown type', header((w) => tensorInfo(w, 't', [32], 200), { tensors: 1 }), /type 200 \(unknown; newer than this fleet/],
     ['a negative type', header((w) => tensorInfo(w, 't', [32], -1), { tensors: 1 }), /type -1 \(unknown/],
     ['a partial block', header((w) => tensorInfo(w, 't', [100, 2], 12), { tensors: 1 }), /rows of 100 elements, not a multiple of its block size 256/],
-    ['a duplicate tensor name', header((w) => { tensorInfo(w, 't', [1], 0); tensorInfo(w, 't', [1], 0, 32) }, { tensors: 2 }), /tensor name 't' appears twice/],
-    ['a misplaced offset', header((w) => { tensorInfo(w, 'a', [1], 0); tensorInfo(w, 'b', [1], 0, 4) }, { tensors: 2 }), /'b' has data offset 4, expected 32/],
+    [
+      'a duplicate tensor name',
+      header(
+        (w) => {
+          tensorInfo(w, 't', [1], 0)
+          tensorInfo(w, 't', [1], 0, 32)
+        },
+        { tensors: 2 },
+      ),
+      /tensor name 't' appears twice/,
+    ],
+    [
+      'a misplaced offset',
+      header(
+        (w) => {
+          tensorInfo(w, 'a', [1], 0)
+          tensorInfo(w, 'b', [1], 0, 4)
+        },
+        { tensors: 2 },
+      ),
+      /'b' has data offset 4, expected 32/,
+    ],
     ['an offset of 2^63', header((w) => tensorInfo(w, 't', [1], 0, 2n ** 63n), { tensors: 1 }), /data offset 9223372036854775808 is too large/],
   ]
 
@@ -327,7 +375,9 @@ describe('hostile input', () => {
       for (let i = 0; i < body.length; i++) body[i] = Math.floor(random() * 256)
       const w = new ByteWriter().bytes(new TextEncoder().encode('GGUF')).u32(3)
       // Small counts so the random body is actually parsed as entries.
-      w.u64(Math.floor(random() * 3)).u64(Math.floor(random() * 3)).bytes(body)
+      w.u64(Math.floor(random() * 3))
+        .u64(Math.floor(random() * 3))
+        .bytes(body)
       await readGgufHeader(bufferSource(w.toUint8Array())).catch((error: unknown) => {
         if (!(error instanceof GgufFormatError)) throw error
       })
@@ -361,7 +411,14 @@ describe('split files', () => {
     const h = await readGgufHeader(bufferSource(file))
     expect(ggufSplitInfo(h)).toEqual({ no: 1, count: 3, tensorsCount: 291 })
     expect(ggufSplitInfo({ metadata: new Map() })).toBeNull()
-    expect(() => ggufSplitInfo({ metadata: new Map([['split.count', 2], ['split.no', 2]]) })).toThrow(GgufFormatError)
+    expect(() =>
+      ggufSplitInfo({
+        metadata: new Map([
+          ['split.count', 2],
+          ['split.no', 2],
+        ]),
+      }),
+    ).toThrow(GgufFormatError)
     expect(() => ggufSplitInfo({ metadata: new Map([['split.count', 'two']]) })).toThrow(/split.count must be/)
   })
 })

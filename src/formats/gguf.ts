@@ -159,9 +159,7 @@ class Reader {
 
   /** What lies at `limit`, for messages about lengths that cannot fit. */
   boundary(): string {
-    return this.sizeKnown && this.limit < this.maxHeaderBytes
-      ? 'the end of the file (truncated or corrupt)'
-      : `the ${this.maxHeaderBytes}-byte maxHeaderBytes limit`
+    return this.sizeKnown && this.limit < this.maxHeaderBytes ? 'the end of the file (truncated or corrupt)' : `the ${this.maxHeaderBytes}-byte maxHeaderBytes limit`
   }
 
   /** Grows the buffer only as bytes arrive, so an untrusted length never allocates more than the file holds. */
@@ -275,17 +273,28 @@ async function readString(r: Reader, what: string, maxBytes = Infinity): Promise
 /** A fixed-size scalar; the caller has ensured its bytes. */
 function readFixed(r: Reader, typeId: number): GgufValue {
   switch (typeId) {
-    case 0: return r.u8()
-    case 1: return r.i8()
-    case 2: return r.u16()
-    case 3: return r.i16()
-    case 4: return r.u32()
-    case 5: return r.i32()
-    case 6: return r.f32()
-    case 7: return r.u8() !== 0 // gguf.cpp: any non-zero byte is true
-    case 10: return integerValue(r.u64())
-    case 11: return integerValue(r.i64())
-    default: return r.f64() // 12; other ids never reach here (checkValueType, fixedSize)
+    case 0:
+      return r.u8()
+    case 1:
+      return r.i8()
+    case 2:
+      return r.u16()
+    case 3:
+      return r.i16()
+    case 4:
+      return r.u32()
+    case 5:
+      return r.i32()
+    case 6:
+      return r.f32()
+    case 7:
+      return r.u8() !== 0 // gguf.cpp: any non-zero byte is true
+    case 10:
+      return integerValue(r.u64())
+    case 11:
+      return integerValue(r.i64())
+    default:
+      return r.f64() // 12; other ids never reach here (checkValueType, fixedSize)
   }
 }
 

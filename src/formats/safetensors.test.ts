@@ -123,7 +123,14 @@ describe('hostile input', () => {
     ['a header length over 100 MB', new ByteWriter().u64(100_000_001).toUint8Array(), /exceeds the 100000000-byte limit/],
     ['a header longer than the file', new ByteWriter().u64(100).bytes(new Uint8Array(10)).toUint8Array(), /truncated: header needs 108 bytes but the file has 18/],
     ['an empty header', rawFile(''), /not valid JSON/],
-    ['invalid UTF-8', new ByteWriter().u64(2).bytes(new Uint8Array([0xc3, 0x28])).toUint8Array(), /not valid UTF-8/],
+    [
+      'invalid UTF-8',
+      new ByteWriter()
+        .u64(2)
+        .bytes(new Uint8Array([0xc3, 0x28]))
+        .toUint8Array(),
+      /not valid UTF-8/,
+    ],
     ['invalid JSON', rawFile('{"t": '), /not valid JSON/],
     ['a JSON array', rawFile('[]'), /must be a JSON object/],
     ['a JSON string', rawFile('"x"'), /must be a JSON object/],
@@ -174,21 +181,27 @@ describe('hostile input', () => {
   })
 
   it('throws SafetensorsFormatError when truncated at any byte', async () => {
-    const file = buildSafetensors([
-      { name: 'a', dtype: 'F16', shape: [3, 4] },
-      { name: 'b', dtype: 'I8', shape: [5] },
-    ], { format: 'pt' })
+    const file = buildSafetensors(
+      [
+        { name: 'a', dtype: 'F16', shape: [3, 4] },
+        { name: 'b', dtype: 'I8', shape: [5] },
+      ],
+      { format: 'pt' },
+    )
     for (let cut = 0; cut < file.length; cut++) {
       await formatErrorOf(readSafetensorsHeader(bufferSource(file.subarray(0, cut))))
     }
   })
 
   it('only ever throws SafetensorsFormatError for thousands of random mutations', async () => {
-    const file = buildSafetensors([
-      { name: 'model.a', dtype: 'BF16', shape: [4, 4] },
-      { name: 'model.b', dtype: 'F4', shape: [2, 8] },
-      { name: 'model.c', dtype: 'U32', shape: [3] },
-    ], { format: 'mlx' })
+    const file = buildSafetensors(
+      [
+        { name: 'model.a', dtype: 'BF16', shape: [4, 4] },
+        { name: 'model.b', dtype: 'F4', shape: [2, 8] },
+        { name: 'model.c', dtype: 'U32', shape: [3] },
+      ],
+      { format: 'mlx' },
+    )
     const random = seededRandom(3)
     const pick = (n: number) => Math.floor(random() * n)
     const printable = new TextEncoder().encode('{}[]",:0123456789-.eE ntrufalsF')

@@ -32,7 +32,18 @@ const repos: TestRepo[] = [
   },
   { id: 'org/gated', gated: 'manual', commits: [{ files: [{ path: 'config.json', content: config }] }] },
   { id: 'org/private', private: true, commits: [{ files: [{ path: 'config.json', content: config }] }] },
-  { id: 'org/hostile', commits: [{ sha: HOSTILE_SHA, files: [{ path: 'ok.txt', content: 'x' }, { path: 'sub/../../escape.txt', content: 'x' }] }] },
+  {
+    id: 'org/hostile',
+    commits: [
+      {
+        sha: HOSTILE_SHA,
+        files: [
+          { path: 'ok.txt', content: 'x' },
+          { path: 'sub/../../escape.txt', content: 'x' },
+        ],
+      },
+    ],
+  },
 ]
 
 let hub: TestHub
@@ -53,7 +64,10 @@ function client(overrides: Partial<HubClientOptions> = {}): HubClient {
 
 /** Runs `promise`, expecting a UserError, and returns it for closer inspection. */
 async function failure(promise: Promise<unknown>): Promise<UserError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e)
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
   expect(error).toBeInstanceOf(UserError)
   return error as UserError
 }

@@ -89,16 +89,21 @@ export class HubClient {
   /** A small text file (config.json, tokenizer_config.json…), refused beyond `maxBytes`. */
   async readText(repo: string, sha: string, path: string, maxBytes: number): Promise<string> {
     const { context, url } = this.#fileTarget(repo, sha, path)
-    const bytes = await this.#request(url, context, async ({ response, touch }) => {
-      try {
-        return await readBodyLimited(response, maxBytes, touch)
-      } catch (error) {
-        if (!(error instanceof BodyTooLargeError)) throw error
-        throw new UserError(`${describeTarget(context)} is larger than ${maxBytes} bytes, too large to read as metadata`, {
-          hint: 'This file is not expected to be large; check that the repo is the model you meant.',
-        })
-      }
-    }, { 'accept-encoding': 'identity' })
+    const bytes = await this.#request(
+      url,
+      context,
+      async ({ response, touch }) => {
+        try {
+          return await readBodyLimited(response, maxBytes, touch)
+        } catch (error) {
+          if (!(error instanceof BodyTooLargeError)) throw error
+          throw new UserError(`${describeTarget(context)} is larger than ${maxBytes} bytes, too large to read as metadata`, {
+            hint: 'This file is not expected to be large; check that the repo is the model you meant.',
+          })
+        }
+      },
+      { 'accept-encoding': 'identity' },
+    )
     try {
       return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
     } catch (error) {

@@ -24,11 +24,7 @@ export const DEFAULT_ENDPOINT = 'https://huggingface.co'
  * the token and the cache. One deliberate difference: a variable set to the empty string counts as unset everywhere
  * (Python treats `HF_HOME=""` as a relative path ""), because an empty value is almost always a shell accident.
  */
-export function resolveHubConfig(
-  env: NodeJS.ProcessEnv,
-  readFile: ReadTextFile = readFileSync,
-  homeDir: string = homedir(),
-): HubConfig {
+export function resolveHubConfig(env: NodeJS.ProcessEnv, readFile: ReadTextFile = readFileSync, homeDir: string = homedir()): HubConfig {
   const get = (name: string): string | undefined => {
     const value = env[name]
     return value === undefined || value === '' ? undefined : value

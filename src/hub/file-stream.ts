@@ -202,7 +202,14 @@ const BATCH_PARTS = 256
  * batches (one vectored write each, no copy). Bytes received before a failure are still written, so a retry resumes
  * after them. A broken body fails as fetch's would: `TypeError('terminated')`, or the abort reason after an abort.
  */
-async function pumpNode(body: NonNullable<ReturnType<typeof nodeBody>>, touch: () => void, sink: ByteSink, cursor: { next: number }, last: number, mode: { skip: number; strict: boolean }): Promise<void> {
+async function pumpNode(
+  body: NonNullable<ReturnType<typeof nodeBody>>,
+  touch: () => void,
+  sink: ByteSink,
+  cursor: { next: number },
+  last: number,
+  mode: { skip: number; strict: boolean },
+): Promise<void> {
   const { stream } = body
   let skip = mode.skip
   let batch: Uint8Array[] = []

@@ -6,7 +6,19 @@ const TOKEN = 'hf_http_test_token'
 let hub: TestHub
 let sameOrigin: TestHub
 
-const repos = [{ id: 'org/m', commits: [{ files: [{ path: 'w.gguf', content: 'weights' }, { path: 'a.txt', content: 'a' }] }] }]
+const repos = [
+  {
+    id: 'org/m',
+    commits: [
+      {
+        files: [
+          { path: 'w.gguf', content: 'weights' },
+          { path: 'a.txt', content: 'a' },
+        ],
+      },
+    ],
+  },
+]
 
 beforeAll(async () => {
   hub = await startTestHub({ repos, token: TOKEN })

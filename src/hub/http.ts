@@ -76,12 +76,7 @@ export function hubFetch(url: string, init: HubRequestInit, options: HubFetchOpt
  * failure into a UserError that names the repo and file. `consume` runs inside the attempt, so a body that breaks
  * off or fails validation (`RetryableResponseError`) is retried like any network error.
  */
-export async function hubRequest<T>(
-  url: string,
-  init: HubRequestInit | (() => HubRequestInit),
-  options: HubFetchOptions,
-  consume: (exchange: Exchange) => Promise<T>,
-): Promise<T> {
+export async function hubRequest<T>(url: string, init: HubRequestInit | (() => HubRequestInit), options: HubFetchOptions, consume: (exchange: Exchange) => Promise<T>): Promise<T> {
   const retries = options.retries ?? 4
   const timeoutMs = options.timeoutMs ?? 10_000
   const now = options.now ?? Date.now
@@ -111,14 +106,24 @@ export async function hubRequest<T>(
       if (response.ok || accepted.has(response.status)) return await consume({ ...exchange, touch })
       await discardBody(response)
       const failure = () =>
-        hubHttpError({ status: response.status, statusText: response.statusText, headers: response.headers, endpoint: options.endpoint, tokenSent: exchange.tokenSent, token: options.token, context, attempts })
+        hubHttpError({
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+          endpoint: options.endpoint,
+          tokenSent: exchange.tokenSent,
+          token: options.token,
+          context,
+          attempts,
+        })
       if (!RETRY_STATUSES.has(response.status)) throw failure()
       const serverWait = serverRequestedWaitMs(response.headers, now())
       if (serverWait !== undefined && serverWait > (options.maxServerWaitMs ?? 60_000)) {
         throw new UserError(`The Hub asked fleet to wait ${Math.ceil(serverWait / 1000)} s before fetching ${describeTarget(context)} (HTTP ${response.status})`, {
-          hint: options.token === undefined
-            ? 'You have hit the Hub rate limit. Set HF_TOKEN (signed-in requests get higher limits) or retry later.'
-            : 'You have hit the Hub rate limit; retry after that time.',
+          hint:
+            options.token === undefined
+              ? 'You have hit the Hub rate limit. Set HF_TOKEN (signed-in requests get higher limits) or retry later.'
+              : 'You have hit the Hub rate limit; retry after that time.',
         })
       }
       if (!canRetry) throw failure()
@@ -142,13 +147,7 @@ export async function hubRequest<T>(
   }
 }
 
-async function followRedirects(
-  start: URL,
-  init: HubRequestInit,
-  options: HubFetchOptions,
-  signal: AbortSignal,
-  where: { url: URL },
-): Promise<Omit<Exchange, 'touch'>> {
+async function followRedirects(start: URL, init: HubRequestInit, options: HubFetchOptions, signal: AbortSignal, where: { url: URL }): Promise<Omit<Exchange, 'touch'>> {
   const fetchFn = options.fetch ?? globalThis.fetch
   const maxRedirects = options.maxRedirects ?? 10
   const hubOrigin = new URL(options.endpoint).origin
@@ -170,10 +169,13 @@ async function followRedirects(
     await discardBody(response)
     const next = new URL(location, url)
     const fault =
-      next.protocol !== 'https:' && next.protocol !== 'http:' ? `to a non-HTTP URL (${next.protocol})`
-      : seen.has(next.href) ? 'in a loop'
-      : hop >= maxRedirects ? `more than ${maxRedirects} times`
-      : undefined
+      next.protocol !== 'https:' && next.protocol !== 'http:'
+        ? `to a non-HTTP URL (${next.protocol})`
+        : seen.has(next.href)
+          ? 'in a loop'
+          : hop >= maxRedirects
+            ? `more than ${maxRedirects} times`
+            : undefined
     if (fault !== undefined) {
       throw new UserError(`The Hub redirected ${describeTarget(options.context ?? {})} ${fault}`, {
         hint: 'A proxy or HF_ENDPOINT mirror is probably misconfigured.',
@@ -197,19 +199,18 @@ function transientReason(error: unknown): string | undefined {
   return undefined
 }
 
-function transientFailure(
-  error: unknown,
-  reason: string,
-  info: { host: string; context: HubRequestContext; attempts: number; token: string | undefined; timeoutMs: number },
-): UserError {
+function transientFailure(error: unknown, reason: string, info: { host: string; context: HubRequestContext; attempts: number; token: string | undefined; timeoutMs: number }): UserError {
   const target = describeTarget(info.context)
   const tries = `${info.attempts} attempt${info.attempts === 1 ? '' : 's'}`
   const offline = 'Check the network connection and HF_ENDPOINT; set HF_HUB_OFFLINE=1 to use only models already in the cache.'
   const message =
-    error instanceof AttemptTimeoutError ? `${info.host} did not answer within ${info.timeoutMs / 1000} s while fetching ${target} (${tries})`
-    : error instanceof RetryableResponseError ? `${info.host} sent a bad response for ${target}: ${reason} (${tries})`
-    : error instanceof TypeError && error.message === 'terminated' ? `The connection to ${info.host} broke while reading ${target} (${reason}, ${tries})`
-    : `Cannot reach ${info.host} while fetching ${target} (${reason}, ${tries})`
+    error instanceof AttemptTimeoutError
+      ? `${info.host} did not answer within ${info.timeoutMs / 1000} s while fetching ${target} (${tries})`
+      : error instanceof RetryableResponseError
+        ? `${info.host} sent a bad response for ${target}: ${reason} (${tries})`
+        : error instanceof TypeError && error.message === 'terminated'
+          ? `The connection to ${info.host} broke while reading ${target} (${reason}, ${tries})`
+          : `Cannot reach ${info.host} while fetching ${target} (${reason}, ${tries})`
   return new UserError(redact(message, info.token), { hint: offline, cause: error })
 }
 

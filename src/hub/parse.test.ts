@@ -32,10 +32,15 @@ describe('Hub JSON parsing', () => {
 
   it('parses tree pages, skipping directories and checking LFS records', () => {
     const lfs = { oid: 'e'.repeat(64), size: 9, pointerSize: 130 }
-    expect(parseTreePage([
-      { type: 'directory', path: 'd', size: 0, oid: OID },
-      { type: 'file', path: 'd/w.gguf', size: 9, oid: OID, lfs, xetHash: 'f'.repeat(64) },
-    ], 'x')).toEqual([{ path: 'd/w.gguf', size: 9, oid: OID, lfs: { oid: lfs.oid, size: 9 }, xetHash: 'f'.repeat(64) }])
+    expect(
+      parseTreePage(
+        [
+          { type: 'directory', path: 'd', size: 0, oid: OID },
+          { type: 'file', path: 'd/w.gguf', size: 9, oid: OID, lfs, xetHash: 'f'.repeat(64) },
+        ],
+        'x',
+      ),
+    ).toEqual([{ path: 'd/w.gguf', size: 9, oid: OID, lfs: { oid: lfs.oid, size: 9 }, xetHash: 'f'.repeat(64) }])
     expect(() => parseTreePage([{ type: 'file', path: 'a', size: -1, oid: OID }], 'x')).toThrow(/size/)
     expect(() => parseTreePage([{ type: 'file', path: 'a', size: 1, oid: OID, lfs: { oid: 'short', size: 1 } }], 'x')).toThrow(/lfs/)
     expect(() => parseTreePage([{ type: 'directory', path: '../up', size: 0, oid: OID }], 'x')).toThrow(/hostile/)

@@ -119,10 +119,15 @@ export class HubRangeSource implements ByteSource {
     }
     if (response.status === 200) {
       // The server ignored Range and sent the whole file: fine for a small file, refused for a big one.
-      const whole = await readBody(response, MAX_FULL_BODY_BYTES, touch, () =>
-        new UserError(`The server ignored the Range request for ${target} and sent the whole file (over ${MAX_FULL_BODY_BYTES} bytes)`, {
-          hint: 'A proxy between fleet and the Hub probably strips Range headers.',
-        }))
+      const whole = await readBody(
+        response,
+        MAX_FULL_BODY_BYTES,
+        touch,
+        () =>
+          new UserError(`The server ignored the Range request for ${target} and sent the whole file (over ${MAX_FULL_BODY_BYTES} bytes)`, {
+            hint: 'A proxy between fleet and the Hub probably strips Range headers.',
+          }),
+      )
       this.#learnSize(whole.byteLength, target)
       return { start: first, bytes: whole.slice(first, last + 1) }
     }

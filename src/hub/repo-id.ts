@@ -16,12 +16,17 @@ export function isCommitSha(value: string): boolean {
 export function validateRepoId(repo: string): string {
   const segments = repo.split('/')
   const problem =
-    segments.length !== 2 ? 'must look like "org/name"'
-    : repo.length > 96 ? 'is longer than 96 characters'
-    : segments.some((s) => !SEGMENT.test(s)) ? 'may only contain letters, digits, ".", "_" and "-" around one "/"'
-    : repo.includes('--') || repo.includes('..') ? 'may not contain "--" or ".."'
-    : segments.some((s) => /^[-.]|[-.]$/.test(s)) ? 'may not start or end a part with "-" or "."'
-    : undefined
+    segments.length !== 2
+      ? 'must look like "org/name"'
+      : repo.length > 96
+        ? 'is longer than 96 characters'
+        : segments.some((s) => !SEGMENT.test(s))
+          ? 'may only contain letters, digits, ".", "_" and "-" around one "/"'
+          : repo.includes('--') || repo.includes('..')
+            ? 'may not contain "--" or ".."'
+            : segments.some((s) => /^[-.]|[-.]$/.test(s))
+              ? 'may not start or end a part with "-" or "."'
+              : undefined
   if (problem !== undefined) {
     throw new UserError(`Invalid Hugging Face repo id "${printable(repo)}": it ${problem}`, {
       hint: 'Write it as on the model page, e.g. mlx-community/Qwen3-8B-4bit.',
@@ -51,12 +56,8 @@ export function printable(text: string): string {
 /** URL builders; every variable part is percent-encoded (a revision like `refs/pr/1` is one path segment). */
 export const hubUrls = {
   modelInfo: (endpoint: string, repo: string, revision?: string): string =>
-    revision === undefined
-      ? `${endpoint}/api/models/${repo}`
-      : `${endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`,
-  tree: (endpoint: string, repo: string, revision: string): string =>
-    `${endpoint}/api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true&expand=false`,
-  resolve: (endpoint: string, repo: string, revision: string, path: string): string =>
-    `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`,
+    revision === undefined ? `${endpoint}/api/models/${repo}` : `${endpoint}/api/models/${repo}/revision/${encodeURIComponent(revision)}`,
+  tree: (endpoint: string, repo: string, revision: string): string => `${endpoint}/api/models/${repo}/tree/${encodeURIComponent(revision)}?recursive=true&expand=false`,
+  resolve: (endpoint: string, repo: string, revision: string, path: string): string => `${endpoint}/${repo}/resolve/${encodeURIComponent(revision)}/${encodePath(path)}`,
   modelPage: (endpoint: string, repo: string): string => `${endpoint}/${repo}`,
 }

@@ -13,8 +13,21 @@ type Config = Readonly<Record<string, unknown>>
 
 /** Families fleet can size, by HF model_type. */
 export const SUPPORTED_MODEL_TYPES = [
-  'llama', 'mistral', 'qwen2', 'qwen3', 'qwen3_moe', 'qwen3_next', 'gemma3', 'gemma3_text', 'gpt_oss',
-  'deepseek_v3', 'deepseek_v2', 'kimi_k2', 'granitemoehybrid', 'phi3', 'glm4_moe',
+  'llama',
+  'mistral',
+  'qwen2',
+  'qwen3',
+  'qwen3_moe',
+  'qwen3_next',
+  'gemma3',
+  'gemma3_text',
+  'gpt_oss',
+  'deepseek_v3',
+  'deepseek_v2',
+  'kimi_k2',
+  'granitemoehybrid',
+  'phi3',
+  'glm4_moe',
 ] as const
 
 function num(config: Config, key: string): number | undefined {
@@ -70,9 +83,7 @@ export function architectureFromHfConfig(input: Config): Architecture {
   const config: Config = { ...outer, ...inner, ...Object.fromEntries(Object.entries(derived).filter(([k]) => !(k in (inner ?? outer)))) }
   const modelType = String(inner?.model_type ?? outer.model_type ?? '')
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new UnsupportedArchitectureError(
-      modelType === '' ? 'config.json has no model_type' : `fleet cannot size model_type "${modelType}" yet; it knows ${SUPPORTED_MODEL_TYPES.join(', ')}`,
-    )
+    throw new UnsupportedArchitectureError(modelType === '' ? 'config.json has no model_type' : `fleet cannot size model_type "${modelType}" yet; it knows ${SUPPORTED_MODEL_TYPES.join(', ')}`)
   }
   const hiddenSize = need(config, 'hidden_size', modelType)
   const numLayers = need(config, 'num_hidden_layers', modelType)

@@ -84,7 +84,18 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
   }
   return {
     machine,
-    context: { machine, home, stateRoot: root, logsDir: logsDirFor(platform, home, root), hubCache, hfHome, snapshotDir: (repo, commit) => snapshotDirOf(hubCache, repo, commit), executables, commandPrograms, missingEngines },
+    context: {
+      machine,
+      home,
+      stateRoot: root,
+      logsDir: logsDirFor(platform, home, root),
+      hubCache,
+      hfHome,
+      snapshotDir: (repo, commit) => snapshotDirOf(hubCache, repo, commit),
+      executables,
+      commandPrograms,
+      missingEngines,
+    },
     backend: backendFor(machine, platform, env, home, root),
   }
 }

@@ -102,10 +102,19 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
       budget: { limitedBy: budget.limitedBy, derivation: budget.derivation },
       usedBytes: sum((d) => d.memory?.totalBytes ?? 0),
       pools: {
-        weights: pool(m.pools.weights, sum((d) => d.memory?.weightsBytes ?? 0)),
+        weights: pool(
+          m.pools.weights,
+          sum((d) => d.memory?.weightsBytes ?? 0),
+        ),
         // Caches of every kind share the KV pool: live KV, recurrent state, and retained prompt caches.
-        kvCache: pool(m.pools.kvCache, sum((d) => (d.memory ? d.memory.kvCacheBytes + d.memory.overhead.stateBytes + d.memory.overhead.promptCacheBytes : 0))),
-        buffers: pool(m.pools.buffers, sum((d) => (d.memory ? d.memory.overhead.computeBytes + d.memory.overhead.runtimeBytes : 0))),
+        kvCache: pool(
+          m.pools.kvCache,
+          sum((d) => (d.memory ? d.memory.kvCacheBytes + d.memory.overhead.stateBytes + d.memory.overhead.promptCacheBytes : 0)),
+        ),
+        buffers: pool(
+          m.pools.buffers,
+          sum((d) => (d.memory ? d.memory.overhead.computeBytes + d.memory.overhead.runtimeBytes : 0)),
+        ),
       },
       deployments: deployments.filter((d) => d.machines.includes(m.name)).map((d) => d.name),
     }

@@ -47,7 +47,11 @@ export function desiredServices(fleet: Fleet, facts: ReadonlyMap<string, ModelFa
     }
     const executable = deployment.engine === 'command' ? ctx.commandPrograms.get(deployment.name) : ctx.executables.get(deployment.engine)
     if (!executable) {
-      problems.push({ deployment: deployment.name, message: deployment.engine === 'command' ? 'its program was not found' : `${deployment.engine} is not installed on this machine`, hint: 'fleet plan says how to install it' })
+      problems.push({
+        deployment: deployment.name,
+        message: deployment.engine === 'command' ? 'its program was not found' : `${deployment.engine} is not installed on this machine`,
+        hint: 'fleet plan says how to install it',
+      })
       continue
     }
     const commit = modelFacts?.commit ?? null

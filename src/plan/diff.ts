@@ -25,10 +25,16 @@ function definitionSteps(installed: ServiceSpec, desired: ServiceSpec): ChangeSt
   const differences: SpecDifference[] = []
   if (stableStringify(installed.args) !== stableStringify(desired.args)) differences.push({ field: 'args', before: installed.args, after: desired.args })
   if (stableStringify(installed.env) !== stableStringify(desired.env)) {
-    differences.push({ field: 'env', keys: Object.keys({ ...installed.env, ...desired.env }).filter((k) => installed.env[k] !== desired.env[k]).sort() })
+    differences.push({
+      field: 'env',
+      keys: Object.keys({ ...installed.env, ...desired.env })
+        .filter((k) => installed.env[k] !== desired.env[k])
+        .sort(),
+    })
   }
   if (installed.stdoutPath !== desired.stdoutPath || installed.stderrPath !== desired.stderrPath || installed.workingDirectory !== desired.workingDirectory) differences.push({ field: 'paths' })
-  if (installed.throttleSeconds !== desired.throttleSeconds || installed.exitTimeoutSeconds !== desired.exitTimeoutSeconds || installed.numberOfFiles !== desired.numberOfFiles) differences.push({ field: 'restart-policy' })
+  if (installed.throttleSeconds !== desired.throttleSeconds || installed.exitTimeoutSeconds !== desired.exitTimeoutSeconds || installed.numberOfFiles !== desired.numberOfFiles)
+    differences.push({ field: 'restart-policy' })
   return { step: 'install', label, fresh: false, differences }
 }
 
@@ -100,5 +106,7 @@ export function observationFingerprint(desired: readonly DesiredService[], obser
   const files = [...observed.missingBytes].map(([model, missing]) => ({ model, complete: missing === 0 })).sort((a, b) => a.model.localeCompare(b.model))
   const wanted = desired.map((d) => ({ label: d.spec.label, hash: d.hash })).sort((a, b) => a.label.localeCompare(b.label))
   const machine = machineChanges.map((c) => ({ name: c.name, action: c.action, steps: c.steps }))
-  return createHash('sha256').update(stableStringify({ machine: observed.machine, backend: observed.backend, seen, files, wanted, machineChanges: machine })).digest('hex')
+  return createHash('sha256')
+    .update(stableStringify({ machine: observed.machine, backend: observed.backend, seen, files, wanted, machineChanges: machine }))
+    .digest('hex')
 }

@@ -39,9 +39,17 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
   for (const missing of context.missingEngines) {
     for (const name of usersOf(missing)) {
       // A pinned Python environment is something apply creates; a missing binary is the user's to install.
-      at(['deployments', name, 'engine'], missing.installable
-        ? { severity: 'info', code: 'engine-to-install', message: `${missing.engine} is not installed yet (${missing.reason}); apply will create it`, hint: missing.hint }
-        : { severity: 'error', code: 'engine-missing', message: missing.engine === 'command' ? `the program of ${name} was not found: ${missing.reason}` : `${missing.engine} is not installed on this machine: ${missing.reason}`, hint: missing.hint })
+      at(
+        ['deployments', name, 'engine'],
+        missing.installable
+          ? { severity: 'info', code: 'engine-to-install', message: `${missing.engine} is not installed yet (${missing.reason}); apply will create it`, hint: missing.hint }
+          : {
+              severity: 'error',
+              code: 'engine-missing',
+              message: missing.engine === 'command' ? `the program of ${name} was not found: ${missing.reason}` : `${missing.engine} is not installed on this machine: ${missing.reason}`,
+              hint: missing.hint,
+            },
+      )
     }
   }
   for (const p of problems) {
@@ -60,6 +68,14 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
     changes,
     diagnostics,
     disk: new Map([[machine, { missingBytes, freeBytes: observation.freeBytes }]]),
-    observation: { machine, backend: observation.backend, fingerprint: observationFingerprint(desired, observation, changes.filter((c) => c.kind === 'machine')) },
+    observation: {
+      machine,
+      backend: observation.backend,
+      fingerprint: observationFingerprint(
+        desired,
+        observation,
+        changes.filter((c) => c.kind === 'machine'),
+      ),
+    },
   }
 }

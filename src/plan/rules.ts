@@ -41,13 +41,29 @@ export function evaluateRules(ctx: RuleContext): Diagnostic[] {
     const declared = ctx.fleet.machines.find((m) => m.name === machine.name)!
     const used = machine.usedBytes
     if (used > machine.budgetBytes) {
-      raise('fits-in-budget', path, `deployments need ${gib(used)} but the budget is ${gib(machine.budgetBytes)} (${machine.budget.limitedBy === 'gpu-working-set' ? 'GPU working set' : 'RAM minus reserve'})`, fitHint(machine, declared.reserveBytes))
+      raise(
+        'fits-in-budget',
+        path,
+        `deployments need ${gib(used)} but the budget is ${gib(machine.budgetBytes)} (${machine.budget.limitedBy === 'gpu-working-set' ? 'GPU working set' : 'RAM minus reserve'})`,
+        fitHint(machine, declared.reserveBytes),
+      )
     } else {
       const fraction = used / machine.budgetBytes
       if (fraction > HEADROOM_ERROR_FRACTION) {
-        raise('headroom', path, `${(fraction * 100).toFixed(0)} % of the budget is planned: under memory pressure macOS will compress and swap`, 'Leave at least 5 % of the budget free: lower a context, a slot count or a quant', 'error')
+        raise(
+          'headroom',
+          path,
+          `${(fraction * 100).toFixed(0)} % of the budget is planned: under memory pressure macOS will compress and swap`,
+          'Leave at least 5 % of the budget free: lower a context, a slot count or a quant',
+          'error',
+        )
       } else if (fraction > value('headroom')) {
-        raise('headroom', path, `${(fraction * 100).toFixed(0)} % of the budget is planned (warning above ${(value('headroom') * 100).toFixed(0)} %)`, 'Long prompts and other apps need slack; consider a smaller context or fewer slots')
+        raise(
+          'headroom',
+          path,
+          `${(fraction * 100).toFixed(0)} % of the budget is planned (warning above ${(value('headroom') * 100).toFixed(0)} %)`,
+          'Long prompts and other apps need slack; consider a smaller context or fewer slots',
+        )
       }
     }
     for (const pool of ['weights', 'kvCache', 'buffers'] as const) {
@@ -58,18 +74,33 @@ export function evaluateRules(ctx: RuleContext): Diagnostic[] {
     }
     const fractionLimit = value('memory-fraction')
     if (used > fractionLimit * machine.memoryBytes) {
-      raise('memory-fraction', path, `deployments use ${gib(used)}, ${((used / machine.memoryBytes) * 100).toFixed(0)} % of RAM (limit ${(fractionLimit * 100).toFixed(0)} %)`, `Stay under ${gib(fractionLimit * machine.memoryBytes)} or raise rules.maxMemoryFraction`)
+      raise(
+        'memory-fraction',
+        path,
+        `deployments use ${gib(used)}, ${((used / machine.memoryBytes) * 100).toFixed(0)} % of RAM (limit ${(fractionLimit * 100).toFixed(0)} %)`,
+        `Stay under ${gib(fractionLimit * machine.memoryBytes)} or raise rules.maxMemoryFraction`,
+      )
     }
     // Fits in RAM − reserve but not in the default GPU working set: the fix is a wired limit, and we can name it.
     const afterReserve = machine.memoryBytes - machine.reserveBytes
     if (machine.gpuWorkingSetSource === 'default' && used > machine.gpuWorkingSetBytes && used <= afterReserve) {
       const neededMiB = Math.ceil((used + GiB) / 2 ** 20 / 1024) * 1024
       const suggestion = Math.min(neededMiB, Math.floor(afterReserve / 2 ** 20))
-      raise('wired-limit-needed', path, `deployments need ${gib(used)}: more than macOS's default GPU working set (${gib(machine.gpuWorkingSetBytes)}) but within RAM minus reserve`, `Declare gpuWiredLimit: ${suggestion}MiB on machine ${machine.name} (sets iogpu.wired_limit_mb=${suggestion} at boot)`)
+      raise(
+        'wired-limit-needed',
+        path,
+        `deployments need ${gib(used)}: more than macOS's default GPU working set (${gib(machine.gpuWorkingSetBytes)}) but within RAM minus reserve`,
+        `Declare gpuWiredLimit: ${suggestion}MiB on machine ${machine.name} (sets iogpu.wired_limit_mb=${suggestion} at boot)`,
+      )
     }
     const disk = ctx.disk.get(machine.name)
     if (disk && disk.missingBytes > disk.freeBytes) {
-      raise('disk-space', path, `${gib(disk.missingBytes)} of weights are still to download but the cache's disk has ${gib(disk.freeBytes)} free`, 'Free disk space, or set hfCache on this machine to a larger volume')
+      raise(
+        'disk-space',
+        path,
+        `${gib(disk.missingBytes)} of weights are still to download but the cache's disk has ${gib(disk.freeBytes)} free`,
+        'Free disk space, or set hfCache on this machine to a larger volume',
+      )
     }
   }
 
@@ -78,7 +109,12 @@ export function evaluateRules(ctx: RuleContext): Diagnostic[] {
     if (d.decodeTokensPerSecond) {
       const full = d.decodeTokensPerSecond.full
       if (full < value('min-decode-speed')) {
-        raise('min-decode-speed', [...path, 'context'], `decode ~${full.toFixed(1)} tok/s at full context (${formatContext(d.context)}) is below ${value('min-decode-speed')} tok/s`, 'Use a smaller quant or model, a shorter context, or a machine with more bandwidth')
+        raise(
+          'min-decode-speed',
+          [...path, 'context'],
+          `decode ~${full.toFixed(1)} tok/s at full context (${formatContext(d.context)}) is below ${value('min-decode-speed')} tok/s`,
+          'Use a smaller quant or model, a shorter context, or a machine with more bandwidth',
+        )
       } else if (full < value('chat-speed')) {
         raise('chat-speed', [...path, 'context'], `decode ~${full.toFixed(full < 20 ? 1 : 0)} tok/s at full context is below chat-grade ${value('chat-speed')} tok/s`, null)
       }
@@ -88,7 +124,14 @@ export function evaluateRules(ctx: RuleContext): Diagnostic[] {
     if (model && facts) {
       const limit = usableContext(model, facts)
       if (d.context > limit.tokens) {
-        raise('context-exceeds-model', [...path, 'context'], `context ${formatContext(d.context)} exceeds ${facts.repo}'s ${limit.why} of ${formatContext(limit.tokens)} tokens`, model.ropeScaling ? `Lower context to at most ${limit.tokens}` : `Lower context, or declare ropeScaling on model ${model.name} if the model supports extension (e.g. { type: yarn, factor: 4 })`)
+        raise(
+          'context-exceeds-model',
+          [...path, 'context'],
+          `context ${formatContext(d.context)} exceeds ${facts.repo}'s ${limit.why} of ${formatContext(limit.tokens)} tokens`,
+          model.ropeScaling
+            ? `Lower context to at most ${limit.tokens}`
+            : `Lower context, or declare ropeScaling on model ${model.name} if the model supports extension (e.g. { type: yarn, factor: 4 })`,
+        )
       }
     }
   }

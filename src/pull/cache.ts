@@ -51,7 +51,7 @@ export async function openRepoCache(cacheDir: string, repo: string): Promise<Rep
     await mkdir(cacheDir, { recursive: true })
   } catch (error) {
     throw new UserError(`Cannot create the Hugging Face cache directory ${cacheDir} (${codeOf(error) ?? 'error'})`, {
-      hint: 'Check its permissions, or choose another with --cache-dir, HF_HUB_CACHE or the machine\'s hfCache.',
+      hint: "Check its permissions, or choose another with --cache-dir, HF_HUB_CACHE or the machine's hfCache.",
       cause: error,
     })
   }

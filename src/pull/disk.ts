@@ -52,7 +52,7 @@ export async function checkFreeSpace(cacheDir: string, needed: number, what: str
   const available = await free(cacheDir)
   if (needed > available) {
     throw new UserError(`${what} needs ${formatBytes(needed)} more in ${cacheDir}, but its volume has only ${formatBytes(available)} free`, {
-      hint: 'Free disk space, or download to a larger volume with --cache-dir (or the machine\'s hfCache, or HF_HUB_CACHE).',
+      hint: "Free disk space, or download to a larger volume with --cache-dir (or the machine's hfCache, or HF_HUB_CACHE).",
     })
   }
 }

@@ -127,7 +127,8 @@ function groupByBlob(files: readonly WeightFile[]): Blob[] {
   const byEtag = new Map<string, { etag: string; size: number; files: WeightFile[] }>()
   for (const file of files) {
     checkRelativePath(file.path, 'the file path')
-    if (!Number.isSafeInteger(file.bytes) || file.bytes < 0) throw new UserError(`${file.path}: size ${file.bytes} in fleet.lock is not a byte count`, { hint: 'Run fleet plan to pin the model again.' })
+    if (!Number.isSafeInteger(file.bytes) || file.bytes < 0)
+      throw new UserError(`${file.path}: size ${file.bytes} in fleet.lock is not a byte count`, { hint: 'Run fleet plan to pin the model again.' })
     const etag = checkBlobName(blobName(file), file.path)
     const group = byEtag.get(etag)
     if (group === undefined) byEtag.set(etag, { etag, size: file.bytes, files: [file] })

@@ -105,7 +105,11 @@ export async function runWithListr(models: readonly ListrModel[], options: Listr
       registerSignalListeners: false,
       renderer: options.renderer ?? 'default',
       fallbackRenderer: 'simple',
-      rendererOptions: { collapseSubtasks: false, collapseErrors: false, ...(output ? { logger: new ListrLogger<ListrDefaultRendererLogLevels>({ useIcons: true, toStderr: [], processOutput: output }) } : {}) },
+      rendererOptions: {
+        collapseSubtasks: false,
+        collapseErrors: false,
+        ...(output ? { logger: new ListrLogger<ListrDefaultRendererLogLevels>({ useIcons: true, toStderr: [], processOutput: output }) } : {}),
+      },
       fallbackRendererOptions: output ? { logger: new ListrLogger<ListrLogLevels>({ useIcons: true, toStderr: [], processOutput: output }) } : {},
     },
   )

@@ -55,7 +55,10 @@ export function wantedModels(fleet: Fleet, names: readonly string[]): Model[] {
   return [...new Set(names)].map((name) => {
     const model = fleet.models.find((m) => m.name === name)
     if (model) return model
-    const guess = closest(name, fleet.models.map((m) => m.name))
+    const guess = closest(
+      name,
+      fleet.models.map((m) => m.name),
+    )
     throw new UserError(`fleet.yaml has no model "${name}"`, { hint: guess === undefined ? `Models: ${fleet.models.map((m) => m.name).join(', ') || '(none)'}` : `Did you mean "${guess}"?` })
   })
 }
@@ -81,7 +84,7 @@ export async function pullTargets(fleet: Fleet, options: TargetOptions): Promise
       problems.push({
         model: model.name,
         message: `${model.name}: fleet.lock has no file list for ${model.source.repo}${found?.source === 'catalog' ? ' (fleet only knows its architecture from the built-in catalog)' : ''}, so there is nothing to download yet`,
-        hint: 'Run fleet pull (or fleet plan) with network access: fleet reads the repo\'s file list from the Hub and pins it in fleet.lock.',
+        hint: "Run fleet pull (or fleet plan) with network access: fleet reads the repo's file list from the Hub and pins it in fleet.lock.",
       })
       continue
     }

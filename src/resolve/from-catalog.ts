@@ -31,7 +31,8 @@ export function mlxQuantization(label: string, tensors: readonly TensorSpec[], m
   if (label === 'mxfp4' || label === 'mxfp8' || label === 'nvfp4') return { mode: label, bits: label === 'mxfp8' ? 8 : 4, groupSize: label === 'nvfp4' ? 16 : 32 }
   if (label === 'mxfp4-q8') {
     const overrides: Record<string, { bits: number; groupSize: number; mode: 'mxfp4' }> = {}
-    for (const t of tensors) if (t.role === 'ffn_gate_exps' || t.role === 'ffn_up_exps' || t.role === 'ffn_down_exps') overrides[mlxModulePath(t, modelType)] = { bits: 4, groupSize: 32, mode: 'mxfp4' }
+    for (const t of tensors)
+      if (t.role === 'ffn_gate_exps' || t.role === 'ffn_up_exps' || t.role === 'ffn_down_exps') overrides[mlxModulePath(t, modelType)] = { bits: 4, groupSize: 32, mode: 'mxfp4' }
     return { mode: 'affine', bits: 8, groupSize: 64, overrides }
   }
   throw new UserError(`fleet does not know the MLX quantization "${label}"`, { hint: 'Use 2bit–8bit, mxfp4, mxfp8, nvfp4, bf16 or fp16, or let fleet read the repo from the Hub once' })
@@ -63,7 +64,9 @@ export function factsFromCatalog(model: Model): ModelFacts | undefined {
   }
   const label = (model.quant ?? quantFromRepoName(model.source.repo) ?? (format === 'safetensors' ? 'bf16' : null))?.toLowerCase()
   if (!label) {
-    throw new UserError(`fleet cannot tell how ${model.source.repo} is quantized without reading its config.json`, { hint: 'Add quant: (e.g. 4bit) to the model, or run fleet plan with network access once' })
+    throw new UserError(`fleet cannot tell how ${model.source.repo} is quantized without reading its config.json`, {
+      hint: 'Add quant: (e.g. 4bit) to the model, or run fleet plan with network access once',
+    })
   }
   const sized = mlxWeightBytes(architecture, tensors, mlxQuantization(label, tensors, architecture.modelType))
   return {

@@ -59,7 +59,13 @@ async function ggufFacts(model: Model, hub: HubClient, sha: string, files: Weigh
   if (!architecture) throw new UserError(`${repo}: no GGUF header could be read`)
   // llama.cpp uses token_embd as the output matrix when the file has no output.weight (tied embeddings).
   architecture = { ...architecture, tieWordEmbeddings: !hasOutput }
-  const quant = model.quant ?? files[0]!.path.replace(/\.gguf$/i, '').split(/[-_]/).at(-1) ?? 'gguf'
+  const quant =
+    model.quant ??
+    files[0]!.path
+      .replace(/\.gguf$/i, '')
+      .split(/[-_]/)
+      .at(-1) ??
+    'gguf'
   return {
     repo,
     revision: model.source.revision,

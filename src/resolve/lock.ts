@@ -92,7 +92,9 @@ export function lookupLock(lock: Lock, model: Model): LockLookup {
 
 /** Entries for models fleet.yaml no longer declares. */
 export function staleEntries(lock: Lock, modelNames: readonly string[]): string[] {
-  return Object.keys(lock.models).filter((name) => !modelNames.includes(name)).sort()
+  return Object.keys(lock.models)
+    .filter((name) => !modelNames.includes(name))
+    .sort()
 }
 
 export function withoutModels(lock: Lock, names: readonly string[]): Lock {

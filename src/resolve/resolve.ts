@@ -47,10 +47,22 @@ export async function resolveModels(fleet: Fleet, options: ResolveOptions): Prom
     diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `models.${model.name}.source`, severity, code, message, hint })
   }
 
-  const stale = staleEntries(lock, fleet.models.map((m) => m.name))
+  const stale = staleEntries(
+    lock,
+    fleet.models.map((m) => m.name),
+  )
   if (stale.length > 0) {
     const pos = options.locate(['models'])
-    diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: 'models', severity: 'warning', code: 'lock-stale', message: `fleet.lock still pins ${stale.join(', ')}, which fleet.yaml no longer declares`, hint: 'Run fleet lock to remove them' })
+    diagnostics.push({
+      file: fleet.file,
+      line: pos.line,
+      column: pos.column,
+      path: 'models',
+      severity: 'warning',
+      code: 'lock-stale',
+      message: `fleet.lock still pins ${stale.join(', ')}, which fleet.yaml no longer declares`,
+      hint: 'Run fleet lock to remove them',
+    })
   }
 
   for (const model of fleet.models) {
@@ -78,7 +90,13 @@ export async function resolveModels(fleet: Fleet, options: ResolveOptions): Prom
         if (isUnreachable(error)) {
           // One unreachable Hub is enough to know: size the rest from the catalog without waiting on it again.
           hub = null
-          report(model, 'warning', 'hub-unreachable', `${(error as Error).message}; sizing from fleet's built-in catalog instead of the files`, 'Run fleet plan (or fleet lock) once with network access to pin commits and read exact sizes into fleet.lock')
+          report(
+            model,
+            'warning',
+            'hub-unreachable',
+            `${(error as Error).message}; sizing from fleet's built-in catalog instead of the files`,
+            'Run fleet plan (or fleet lock) once with network access to pin commits and read exact sizes into fleet.lock',
+          )
         } else {
           const { message, hint } = describe(error)
           report(model, 'error', error instanceof HubHttpError ? 'hub-error' : 'unsizable', message, hint)
@@ -115,7 +133,9 @@ function isUnreachable(error: unknown): boolean {
 
 function describe(error: unknown): { message: string; hint: string | null } {
   if (error instanceof UserError) return { message: error.message, hint: error.hint ?? null }
-  if (error instanceof UnsupportedArchitectureError) return { message: error.message, hint: 'fleet sizes only the architectures it knows exactly (docs/sizing.md lists them); open an issue with the model\'s config.json' }
-  if (error instanceof GgufFormatError || error instanceof SafetensorsFormatError) return { message: `the model's file header is malformed: ${error.message}`, hint: 'Check the repo and revision; re-uploaded files may be broken' }
+  if (error instanceof UnsupportedArchitectureError)
+    return { message: error.message, hint: "fleet sizes only the architectures it knows exactly (docs/sizing.md lists them); open an issue with the model's config.json" }
+  if (error instanceof GgufFormatError || error instanceof SafetensorsFormatError)
+    return { message: `the model's file header is malformed: ${error.message}`, hint: 'Check the repo and revision; re-uploaded files may be broken' }
   throw error
 }

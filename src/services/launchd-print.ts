@@ -87,7 +87,10 @@ export function parsePrint(stdout: string): PrintInfo {
     path: field('path'),
     type: field('type'),
     exitTimeout: integer(field('exit timeout')),
-    properties: (field('properties') ?? '').split('|').map((p) => p.trim()).filter((p) => p !== ''),
+    properties: (field('properties') ?? '')
+      .split('|')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
     maxFilesSoft: integer(c.resourceLimits.get('maxfiles (soft)') ?? null),
   }
 }

@@ -11,17 +11,7 @@ import { SERVICE_LABEL_PREFIX, serviceLabel, type ServiceSpec } from './types.ts
 export const AGENT_TEMPLATE_URL = new URL('../../templates/launchd-agent.plist', import.meta.url)
 
 /** Keys whose values come from the ServiceSpec; every other template key is copied as is. */
-const FILLED_KEYS = [
-  'Label',
-  'ProgramArguments',
-  'EnvironmentVariables',
-  'WorkingDirectory',
-  'StandardOutPath',
-  'StandardErrorPath',
-  'ThrottleInterval',
-  'ExitTimeOut',
-  'SoftResourceLimits',
-] as const
+const FILLED_KEYS = ['Label', 'ProgramArguments', 'EnvironmentVariables', 'WorkingDirectory', 'StandardOutPath', 'StandardErrorPath', 'ThrottleInterval', 'ExitTimeOut', 'SoftResourceLimits'] as const
 /** Fixed policy keys (docs/launchd.md explains each). The template must carry exactly these plus FILLED_KEYS. */
 const FIXED_KEYS = ['RunAtLoad', 'KeepAlive', 'ProcessType', 'LimitLoadToSessionType'] as const
 
@@ -57,10 +47,7 @@ function filledValues(spec: ServiceSpec): Record<FilledKey, PlistDict[string]> {
   // compares bytes to decide whether the loaded definition must be replaced.
   const env: PlistDict = {}
   for (const name of Object.keys(spec.env).sort()) {
-    env[xmlSafe(name, `${what}: the name of environment variable ${JSON.stringify(name)}`)] = xmlSafe(
-      spec.env[name] ?? '',
-      `${what}: environment variable ${name}`,
-    )
+    env[xmlSafe(name, `${what}: the name of environment variable ${JSON.stringify(name)}`)] = xmlSafe(spec.env[name] ?? '', `${what}: environment variable ${name}`)
   }
   return {
     Label: spec.label,

@@ -58,7 +58,11 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     estimate = sizing.memory({ deployment: d, machine, architecture: facts.architecture, weightsBytes: facts.weights.totalBytes })
   } catch (error) {
     if (error instanceof UnsupportedArchitectureError || error instanceof UnsupportedTensorLayoutError || error instanceof RangeError) {
-      return { ok: false, message: `cannot size ${facts.repo} on ${d.engine}: ${error.message}`, hint: 'fleet sizes only what it can compute exactly; see docs/sizing.md for the supported architectures' }
+      return {
+        ok: false,
+        message: `cannot size ${facts.repo} on ${d.engine}: ${error.message}`,
+        hint: 'fleet sizes only what it can compute exactly; see docs/sizing.md for the supported architectures',
+      }
     }
     throw error
   }
@@ -78,7 +82,12 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     ok: true,
     memory: { weightsBytes, kvCacheBytes: estimate.kvCacheBytes, overheadBytes, totalBytes: weightsBytes + estimate.kvCacheBytes + overheadBytes, overhead },
     speed,
-    details: { ...estimate.details, activeWeightBytesPerToken: facts.weights.activeBytesPerToken, bandwidthEfficiency: speed.constants.bandwidthEfficiency, perTokenSeconds: speed.constants.perTokenSeconds },
+    details: {
+      ...estimate.details,
+      activeWeightBytesPerToken: facts.weights.activeBytesPerToken,
+      bandwidthEfficiency: speed.constants.bandwidthEfficiency,
+      perTokenSeconds: speed.constants.perTokenSeconds,
+    },
     notes: estimate.notes,
     serverLimits: estimate.serverLimits,
   }

@@ -73,9 +73,7 @@ const llamaCpp = (bandwidthEfficiency: number, perTokenSeconds: number, flopsEff
  * MLX_MOE_LAYER_SECONDS. flopsEfficiency: only one MLX prefill measurement (ultra, phi-4-mini, 0.79); the other tiers
  * reuse the llama.cpp current-build values.
  */
-export const SPEED_CONSTANTS: Readonly<
-  Record<'llama.cpp' | 'mlx-lm', Readonly<Record<'base' | 'pro' | 'max' | 'ultra', SpeedConstants>>>
-> = {
+export const SPEED_CONSTANTS: Readonly<Record<'llama.cpp' | 'mlx-lm', Readonly<Record<'base' | 'pro' | 'max' | 'ultra', SpeedConstants>>>> = {
   'llama.cpp': {
     base: llamaCpp(0.888, 0.00331, 0.78),
     pro: llamaCpp(0.92, 0.0036, 0.83),

@@ -9,7 +9,10 @@ const byName = (tensors: readonly TensorSpec[], name: string): TensorSpec => {
   return t
 }
 const namesOfLayer = (tensors: readonly TensorSpec[], i: number): string[] =>
-  tensors.filter((t) => t.layer === i).map((t) => t.name.replace(`blk.${i}.`, '')).sort()
+  tensors
+    .filter((t) => t.layer === i)
+    .map((t) => t.name.replace(`blk.${i}.`, ''))
+    .sort()
 
 /** meta-llama/Llama-3.1-8B config.json (src/catalog/model-configs.ts). */
 const LLAMA_31_8B = arch({ modelType: 'llama', hidden: 4096, layers: 32, heads: 32, kvHeads: 8, headDim: 128, inter: 14336, vocab: 128256 })
@@ -31,7 +34,7 @@ describe('modelTensors parameter counts', () => {
     expect(byName(tensors, 'blk.5.attn_norm.weight')).toMatchObject({ role: 'norm', quantizable: false, layer: 5 })
   })
 
-  it('Qwen3-32B: 32,762,123,264 parameters = Qwen\'s published 32.8B (31.2B without embeddings)', () => {
+  it("Qwen3-32B: 32,762,123,264 parameters = Qwen's published 32.8B (31.2B without embeddings)", () => {
     // head_dim 128 × 64 heads = 8192 ≠ hidden 5120.
     // per layer: q 5120×8192 + o 8192×5120 = 83,886,080; k,v 2 × 5120×1024 = 10,485,760; mlp 3 × 5120×25600 = 393,216,000;
     //            q_norm,k_norm 2×128 = 256; attn_norm, ffn_norm 2×5120 = 10,240                 → 487,598,336 × 64 = 31,206,293,504
@@ -92,10 +95,24 @@ describe('modelTensors parameter counts', () => {
     expect(namesOfLayer(tensors, 2)).toContain('ffn_down.weight')
     expect(namesOfLayer(tensors, 2)).not.toContain('ffn_gate_inp.weight')
     expect(namesOfLayer(tensors, 3)).toEqual([
-      'attn_k_b.weight', 'attn_kv_a_mqa.weight', 'attn_kv_a_norm.weight', 'attn_norm.weight', 'attn_output.weight',
-      'attn_q_a.weight', 'attn_q_a_norm.weight', 'attn_q_b.weight', 'attn_v_b.weight', 'exp_probs_b.bias',
-      'ffn_down_exps.weight', 'ffn_down_shexp.weight', 'ffn_gate_exps.weight', 'ffn_gate_inp.weight', 'ffn_gate_shexp.weight',
-      'ffn_norm.weight', 'ffn_up_exps.weight', 'ffn_up_shexp.weight',
+      'attn_k_b.weight',
+      'attn_kv_a_mqa.weight',
+      'attn_kv_a_norm.weight',
+      'attn_norm.weight',
+      'attn_output.weight',
+      'attn_q_a.weight',
+      'attn_q_a_norm.weight',
+      'attn_q_b.weight',
+      'attn_v_b.weight',
+      'exp_probs_b.bias',
+      'ffn_down_exps.weight',
+      'ffn_down_shexp.weight',
+      'ffn_gate_exps.weight',
+      'ffn_gate_inp.weight',
+      'ffn_gate_shexp.weight',
+      'ffn_norm.weight',
+      'ffn_up_exps.weight',
+      'ffn_up_shexp.weight',
     ])
     expect(byName(tensors, 'blk.3.attn_kv_a_mqa.weight').shape).toEqual([7168, 512 + 64])
     expect(byName(tensors, 'blk.3.attn_k_b.weight').shape).toEqual([128, 512, 128])
@@ -111,7 +128,16 @@ describe('modelTensors parameter counts', () => {
     const moe: MoeSpec = { numExperts: 512, expertsPerToken: 10, numSharedExperts: 1, expertIntermediateSize: 512, sharedIntermediateSize: 512 }
     const linear: LinearAttentionSpec = { numKeyHeads: 16, numValueHeads: 32, keyHeadDim: 128, valueHeadDim: 128, convKernel: 4 }
     const next = arch({
-      modelType: 'qwen3_next', hidden: 2048, layers: 48, heads: 16, kvHeads: 2, headDim: 256, inter: 5120, vocab: 151936, moe, linear,
+      modelType: 'qwen3_next',
+      hidden: 2048,
+      layers: 48,
+      heads: 16,
+      kvHeads: 2,
+      headDim: 256,
+      inter: 5120,
+      vocab: 151936,
+      moe,
+      linear,
       kind: (i) => ((i + 1) % 4 === 0 ? 'full' : 'linear'),
     })
     const tensors = modelTensors(next)
@@ -129,8 +155,18 @@ describe('modelTensors layouts', () => {
   it('Qwen2 has q/k/v biases and no o bias, whatever extras say', () => {
     const tensors = modelTensors(arch({ modelType: 'qwen2', hidden: 896, layers: 1, heads: 14, kvHeads: 2, headDim: 64, inter: 4864, vocab: 151936, tied: true }))
     expect(namesOfLayer(tensors, 0)).toEqual([
-      'attn_k.bias', 'attn_k.weight', 'attn_norm.weight', 'attn_output.weight', 'attn_q.bias', 'attn_q.weight',
-      'attn_v.bias', 'attn_v.weight', 'ffn_down.weight', 'ffn_gate.weight', 'ffn_norm.weight', 'ffn_up.weight',
+      'attn_k.bias',
+      'attn_k.weight',
+      'attn_norm.weight',
+      'attn_output.weight',
+      'attn_q.bias',
+      'attn_q.weight',
+      'attn_v.bias',
+      'attn_v.weight',
+      'ffn_down.weight',
+      'ffn_gate.weight',
+      'ffn_norm.weight',
+      'ffn_up.weight',
     ])
     expect(byName(tensors, 'blk.0.attn_k.bias')).toMatchObject({ shape: [128], role: 'bias', quantizable: false })
     expect(tensors.some((t) => t.name === 'output.weight')).toBe(false)
@@ -152,7 +188,12 @@ describe('modelTensors layouts', () => {
     const tensors = modelTensors(gemma)
     expect(parameterCount(tensors)).toBe(25_599_710_720 + 1_409_630_208 + 5_376)
     expect(namesOfLayer(tensors, 0).filter((n) => n.endsWith('norm.weight'))).toEqual([
-      'attn_k_norm.weight', 'attn_norm.weight', 'attn_q_norm.weight', 'ffn_norm.weight', 'post_attention_norm.weight', 'post_ffw_norm.weight',
+      'attn_k_norm.weight',
+      'attn_norm.weight',
+      'attn_q_norm.weight',
+      'ffn_norm.weight',
+      'post_attention_norm.weight',
+      'post_ffw_norm.weight',
     ])
     expect(tensors.some((t) => t.role === 'output')).toBe(false)
   })
@@ -162,14 +203,38 @@ describe('modelTensors layouts', () => {
     const mamba: MambaSpec = { dState: 64, numHeads: 64, headDim: 32, numGroups: 1, convKernel: 4, dInner: 2048 }
     const moe: MoeSpec = { numExperts: 8, expertsPerToken: 2, numSharedExperts: 1, expertIntermediateSize: 256, sharedIntermediateSize: 512 }
     const granite = arch({
-      modelType: 'granitemoehybrid', hidden: 1024, layers: 4, heads: 8, kvHeads: 2, headDim: 128, inter: 256, vocab: 1000, tied: true,
-      moe, mamba, kind: (i) => (i === 3 ? 'full' : 'mamba'),
+      modelType: 'granitemoehybrid',
+      hidden: 1024,
+      layers: 4,
+      heads: 8,
+      kvHeads: 2,
+      headDim: 128,
+      inter: 256,
+      vocab: 1000,
+      tied: true,
+      moe,
+      mamba,
+      kind: (i) => (i === 3 ? 'full' : 'mamba'),
     })
     const tensors = modelTensors(granite)
     expect(namesOfLayer(tensors, 0)).toEqual([
-      'attn_norm.weight', 'ffn_down_exps.weight', 'ffn_down_shexp.weight', 'ffn_gate_exps.weight', 'ffn_gate_inp.weight',
-      'ffn_gate_shexp.weight', 'ffn_norm.weight', 'ffn_up_exps.weight', 'ffn_up_shexp.weight',
-      'ssm_a', 'ssm_conv1d.bias', 'ssm_conv1d.weight', 'ssm_d', 'ssm_dt.bias', 'ssm_in.weight', 'ssm_norm.weight', 'ssm_out.weight',
+      'attn_norm.weight',
+      'ffn_down_exps.weight',
+      'ffn_down_shexp.weight',
+      'ffn_gate_exps.weight',
+      'ffn_gate_inp.weight',
+      'ffn_gate_shexp.weight',
+      'ffn_norm.weight',
+      'ffn_up_exps.weight',
+      'ffn_up_shexp.weight',
+      'ssm_a',
+      'ssm_conv1d.bias',
+      'ssm_conv1d.weight',
+      'ssm_d',
+      'ssm_dt.bias',
+      'ssm_in.weight',
+      'ssm_norm.weight',
+      'ssm_out.weight',
     ])
     expect(byName(tensors, 'blk.0.ssm_in.weight').shape).toEqual([1024, 4288])
     expect(byName(tensors, 'blk.0.ssm_conv1d.weight').shape).toEqual([4, 2176])
@@ -183,7 +248,9 @@ describe('modelTensors layouts', () => {
 
   it('a dense granitemoehybrid model uses intermediateSize for its MLP', () => {
     const mamba: MambaSpec = { dState: 64, numHeads: 16, headDim: 64, numGroups: 1, convKernel: 4, dInner: 1024 }
-    const tensors = modelTensors(arch({ modelType: 'granitemoehybrid', hidden: 512, layers: 2, heads: 4, kvHeads: 1, headDim: 128, inter: 2048, vocab: 100, tied: true, mamba, kind: (i) => (i === 0 ? 'mamba' : 'full') }))
+    const tensors = modelTensors(
+      arch({ modelType: 'granitemoehybrid', hidden: 512, layers: 2, heads: 4, kvHeads: 1, headDim: 128, inter: 2048, vocab: 100, tied: true, mamba, kind: (i) => (i === 0 ? 'mamba' : 'full') }),
+    )
     expect(byName(tensors, 'blk.0.ffn_up.weight').shape).toEqual([512, 2048])
   })
 

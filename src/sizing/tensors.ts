@@ -39,11 +39,26 @@
 import type { Architecture, LayerSpec, MoeSpec } from '../model/architecture.ts'
 
 export const TENSOR_ROLES = [
-  'embedding', 'output',
-  'attn_q', 'attn_k', 'attn_v', 'attn_output', 'attn_other',
-  'ffn_gate', 'ffn_up', 'ffn_down',
-  'ffn_gate_exps', 'ffn_up_exps', 'ffn_down_exps', 'ffn_shared',
-  'router', 'norm', 'bias', 'ssm', 'linear_attn', 'other',
+  'embedding',
+  'output',
+  'attn_q',
+  'attn_k',
+  'attn_v',
+  'attn_output',
+  'attn_other',
+  'ffn_gate',
+  'ffn_up',
+  'ffn_down',
+  'ffn_gate_exps',
+  'ffn_up_exps',
+  'ffn_down_exps',
+  'ffn_shared',
+  'router',
+  'norm',
+  'bias',
+  'ssm',
+  'linear_attn',
+  'other',
 ] as const
 export type TensorRole = (typeof TENSOR_ROLES)[number]
 
@@ -90,9 +105,7 @@ export class UnsupportedTensorLayoutError extends Error {
 export function tensorFamily(modelType: string): TensorFamily {
   const family = (TENSOR_FAMILIES as Readonly<Record<string, TensorFamily>>)[modelType]
   if (family === undefined) {
-    throw new UnsupportedTensorLayoutError(
-      `fleet does not know the weight tensors of model_type "${modelType}"; it knows ${Object.keys(TENSOR_FAMILIES).join(', ')}`,
-    )
+    throw new UnsupportedTensorLayoutError(`fleet does not know the weight tensors of model_type "${modelType}"; it knows ${Object.keys(TENSOR_FAMILIES).join(', ')}`)
   }
   return family
 }

@@ -3,10 +3,7 @@ import { loadMlx } from '../native/mlx.ts'
 import type { Architecture } from '../model/architecture.ts'
 import { arch } from '../../test/support/arch.ts'
 import { modelTensors, type TensorSpec } from './tensors.ts'
-import {
-  activeWeightBytesPerToken, ggufTensors, ggufWeightBytes, mlxModulePath, mlxQuantizedBytes, mlxWeightBytes, parseGgufFtype,
-  useMoreBits, type MlxLayerQuant,
-} from './weights.ts'
+import { activeWeightBytesPerToken, ggufTensors, ggufWeightBytes, mlxModulePath, mlxQuantizedBytes, mlxWeightBytes, parseGgufFtype, useMoreBits, type MlxLayerQuant } from './weights.ts'
 
 // ------------------------------------------------------------------------------------------ published architectures
 
@@ -15,22 +12,51 @@ const LLAMA_31_8B = arch({ modelType: 'llama', hidden: 4096, layers: 32, heads: 
 const LLAMA_33_70B = arch({ modelType: 'llama', hidden: 8192, layers: 80, heads: 64, kvHeads: 8, headDim: 128, inter: 28672, vocab: 128256, ropeType: 'llama3' })
 const QWEN3_32B = arch({ modelType: 'qwen3', hidden: 5120, layers: 64, heads: 64, kvHeads: 8, headDim: 128, inter: 25600, vocab: 151936 })
 const QWEN3_30B_A3B = arch({
-  modelType: 'qwen3_moe', hidden: 2048, layers: 48, heads: 32, kvHeads: 4, headDim: 128, inter: 6144, vocab: 151936,
+  modelType: 'qwen3_moe',
+  hidden: 2048,
+  layers: 48,
+  heads: 32,
+  kvHeads: 4,
+  headDim: 128,
+  inter: 6144,
+  vocab: 151936,
   moe: { numExperts: 128, expertsPerToken: 8, numSharedExperts: 0, expertIntermediateSize: 768, sharedIntermediateSize: 0 },
 })
 const QWEN3_NEXT_80B = arch({
-  modelType: 'qwen3_next', hidden: 2048, layers: 48, heads: 16, kvHeads: 2, headDim: 256, inter: 5120, vocab: 151936,
+  modelType: 'qwen3_next',
+  hidden: 2048,
+  layers: 48,
+  heads: 16,
+  kvHeads: 2,
+  headDim: 256,
+  inter: 5120,
+  vocab: 151936,
   moe: { numExperts: 512, expertsPerToken: 10, numSharedExperts: 1, expertIntermediateSize: 512, sharedIntermediateSize: 512 },
   linear: { numKeyHeads: 16, numValueHeads: 32, keyHeadDim: 128, valueHeadDim: 128, convKernel: 4 },
   kind: (i) => ((i + 1) % 4 === 0 ? 'full' : 'linear'),
 })
 const gptOss = (layers: number, experts: number): Architecture =>
   arch({
-    modelType: 'gpt_oss', hidden: 2880, layers, heads: 64, kvHeads: 8, headDim: 64, inter: 2880, vocab: 201088,
+    modelType: 'gpt_oss',
+    hidden: 2880,
+    layers,
+    heads: 64,
+    kvHeads: 8,
+    headDim: 64,
+    inter: 2880,
+    vocab: 201088,
     moe: { numExperts: experts, expertsPerToken: 4, numSharedExperts: 0, expertIntermediateSize: 2880, sharedIntermediateSize: 0 },
   })
 const DEEPSEEK_V3 = arch({
-  modelType: 'deepseek_v3', hidden: 7168, layers: 61, heads: 128, kvHeads: 1, headDim: 192, inter: 18432, vocab: 129280, moeFrom: 3,
+  modelType: 'deepseek_v3',
+  hidden: 7168,
+  layers: 61,
+  heads: 128,
+  kvHeads: 1,
+  headDim: 192,
+  inter: 18432,
+  vocab: 129280,
+  moeFrom: 3,
   moe: { numExperts: 256, expertsPerToken: 8, numSharedExperts: 1, expertIntermediateSize: 2048, sharedIntermediateSize: 2048 },
   mla: { kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, qkNopeHeadDim: 128, vHeadDim: 128 },
 })
@@ -95,9 +121,16 @@ describe('mlxWeightBytes', () => {
     expect(r.totalBytes).toBe(base + (65_536 - 18_432) + (144_000 - 72_000))
   })
 
-  it('keeps MoE routers at 8 bits, group 64, as mlx-lm\'s quant_predicate does (qwen3_moe)', () => {
+  it("keeps MoE routers at 8 bits, group 64, as mlx-lm's quant_predicate does (qwen3_moe)", () => {
     const moe = arch({
-      modelType: 'qwen3_moe', hidden: 128, layers: 1, heads: 2, kvHeads: 1, headDim: 64, inter: 256, vocab: 100,
+      modelType: 'qwen3_moe',
+      hidden: 128,
+      layers: 1,
+      heads: 2,
+      kvHeads: 1,
+      headDim: 64,
+      inter: 256,
+      vocab: 100,
       moe: { numExperts: 4, expertsPerToken: 2, numSharedExperts: 0, expertIntermediateSize: 64, sharedIntermediateSize: 0 },
     })
     const tensors = modelTensors(moe)
@@ -117,7 +150,12 @@ describe('mlxWeightBytes', () => {
     expect(r.byTensor.get('blk.3.exp_probs_b.bias')).toBe(256 * 4)
     // embed_q (heads, kv_lora, nope): 128 × 512 × 128 = 8,388,608 elements, groups along nope 128 → 0.5625 bytes each.
     expect(r.byTensor.get('blk.3.attn_k_b.weight')).toBe(8_388_608 * 0.5625)
-    expect(mlxModulePath(tensors.find((t) => t.name === 'blk.3.attn_k_b.weight')!, 'deepseek_v3')).toBe('model.layers.3.self_attn.embed_q')
+    expect(
+      mlxModulePath(
+        tensors.find((t) => t.name === 'blk.3.attn_k_b.weight')!,
+        'deepseek_v3',
+      ),
+    ).toBe('model.layers.3.self_attn.embed_q')
   })
 
   it('rejects parameters mx.quantize rejects', () => {
@@ -184,10 +222,17 @@ const mx = loadMlx()
 describe('mlxQuantizedBytes against mx.quantize (@frost-beta/mlx, affine only in that binding)', () => {
   it('has the binding', () => expect(mx).not.toBeNull())
   const cases = [
-    [64, 4], [32, 4], [32, 8], [64, 8],
+    [64, 4],
+    [32, 4],
+    [32, 8],
+    [64, 8],
   ] as const
   for (const [groupSize, bits] of cases) {
-    for (const [dtype, dtypeBytes] of [['bfloat16', 2], ['float16', 2], ['float32', 4]] as const) {
+    for (const [dtype, dtypeBytes] of [
+      ['bfloat16', 2],
+      ['float16', 2],
+      ['float32', 4],
+    ] as const) {
       it(`${bits}-bit, group ${groupSize}, ${dtype}: packed + scales + biases`, () => {
         const core = mx!
         const w = core.random.normal([8, 256]).astype(core[dtype])
@@ -250,7 +295,7 @@ describe('ggufWeightBytes', () => {
     expect(r.totalBytes / 2 ** 30).toBeCloseTo(4.58, 2)
   })
 
-  it('Llama 3.1 adds the converter\'s rope_freqs {64} F32 (llama3 rope scaling)', () => {
+  it("Llama 3.1 adds the converter's rope_freqs {64} F32 (llama3 rope scaling)", () => {
     const r = ggufWeightBytes(LLAMA_31_8B, modelTensors(LLAMA_31_8B), 'Q4_K_M')
     expect(typesOf(r, 'rope_freqs.weight')).toBe('F32')
     expect(r.totalBytes).toBe(4_912_898_048 + 64 * 4)

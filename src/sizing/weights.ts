@@ -18,10 +18,7 @@
  */
 import type { Architecture } from '../model/architecture.ts'
 import { ggmlTypeByName, tensorBytes } from '../formats/ggml-types.ts'
-import {
-  ROUTED_EXPERT_ROLES, TENSOR_ROLES, UnsupportedTensorLayoutError, tensorElements, tensorFamily,
-  type TensorFamily, type TensorRole, type TensorSpec,
-} from './tensors.ts'
+import { ROUTED_EXPERT_ROLES, TENSOR_ROLES, UnsupportedTensorLayoutError, tensorElements, tensorFamily, type TensorFamily, type TensorRole, type TensorSpec } from './tensors.ts'
 
 export interface WeightBytes {
   readonly totalBytes: number
@@ -331,29 +328,92 @@ export function mlxWeightBytes(arch: Architecture, tensors: readonly TensorSpec[
 
 /** llama.cpp file types fleet can size (tools/quantize/quantize.cpp QUANT_OPTIONS names; MXFP4 = MXFP4_MOE). */
 export const GGUF_FTYPES = [
-  'F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0', 'Q5_1', 'Q8_0',
-  'Q2_K', 'Q2_K_S', 'Q3_K_S', 'Q3_K_M', 'Q3_K_L', 'Q4_K_S', 'Q4_K_M', 'Q5_K_S', 'Q5_K_M', 'Q6_K',
-  'IQ1_S', 'IQ1_M', 'IQ2_XXS', 'IQ2_XS', 'IQ2_S', 'IQ2_M', 'IQ3_XXS', 'IQ3_XS', 'IQ3_S', 'IQ3_M', 'IQ4_NL', 'IQ4_XS',
-  'TQ1_0', 'TQ2_0', 'MXFP4', 'NVFP4', 'Q1_0', 'Q2_0',
+  'F32',
+  'F16',
+  'BF16',
+  'Q4_0',
+  'Q4_1',
+  'Q5_0',
+  'Q5_1',
+  'Q8_0',
+  'Q2_K',
+  'Q2_K_S',
+  'Q3_K_S',
+  'Q3_K_M',
+  'Q3_K_L',
+  'Q4_K_S',
+  'Q4_K_M',
+  'Q5_K_S',
+  'Q5_K_M',
+  'Q6_K',
+  'IQ1_S',
+  'IQ1_M',
+  'IQ2_XXS',
+  'IQ2_XS',
+  'IQ2_S',
+  'IQ2_M',
+  'IQ3_XXS',
+  'IQ3_XS',
+  'IQ3_S',
+  'IQ3_M',
+  'IQ4_NL',
+  'IQ4_XS',
+  'TQ1_0',
+  'TQ2_0',
+  'MXFP4',
+  'NVFP4',
+  'Q1_0',
+  'Q2_0',
 ] as const
 export type GgufFtype = (typeof GGUF_FTYPES)[number]
 
 /** llama_ftype_get_default_type (src/llama-quant.cpp @007dbbf): the type every quantizable tensor starts from. */
 const FTYPE_DEFAULT_TYPE: Readonly<Record<GgufFtype, string>> = {
-  F32: 'F32', F16: 'F16', BF16: 'BF16',
-  Q4_0: 'Q4_0', Q4_1: 'Q4_1', Q5_0: 'Q5_0', Q5_1: 'Q5_1', Q8_0: 'Q8_0', Q1_0: 'Q1_0', Q2_0: 'Q2_0',
-  MXFP4: 'MXFP4', NVFP4: 'NVFP4',
-  Q2_K_S: 'Q2_K', Q2_K: 'Q2_K', IQ3_XS: 'IQ3_S',
-  Q3_K_S: 'Q3_K', Q3_K_M: 'Q3_K', Q3_K_L: 'Q3_K',
-  Q4_K_S: 'Q4_K', Q4_K_M: 'Q4_K', Q5_K_S: 'Q5_K', Q5_K_M: 'Q5_K', Q6_K: 'Q6_K',
-  TQ1_0: 'TQ1_0', TQ2_0: 'TQ2_0',
-  IQ2_XXS: 'IQ2_XXS', IQ2_XS: 'IQ2_XS', IQ2_S: 'IQ2_XS', IQ2_M: 'IQ2_S', IQ3_XXS: 'IQ3_XXS',
-  IQ1_S: 'IQ1_S', IQ1_M: 'IQ1_M', IQ4_NL: 'IQ4_NL', IQ4_XS: 'IQ4_XS', IQ3_S: 'IQ3_S', IQ3_M: 'IQ3_S',
+  F32: 'F32',
+  F16: 'F16',
+  BF16: 'BF16',
+  Q4_0: 'Q4_0',
+  Q4_1: 'Q4_1',
+  Q5_0: 'Q5_0',
+  Q5_1: 'Q5_1',
+  Q8_0: 'Q8_0',
+  Q1_0: 'Q1_0',
+  Q2_0: 'Q2_0',
+  MXFP4: 'MXFP4',
+  NVFP4: 'NVFP4',
+  Q2_K_S: 'Q2_K',
+  Q2_K: 'Q2_K',
+  IQ3_XS: 'IQ3_S',
+  Q3_K_S: 'Q3_K',
+  Q3_K_M: 'Q3_K',
+  Q3_K_L: 'Q3_K',
+  Q4_K_S: 'Q4_K',
+  Q4_K_M: 'Q4_K',
+  Q5_K_S: 'Q5_K',
+  Q5_K_M: 'Q5_K',
+  Q6_K: 'Q6_K',
+  TQ1_0: 'TQ1_0',
+  TQ2_0: 'TQ2_0',
+  IQ2_XXS: 'IQ2_XXS',
+  IQ2_XS: 'IQ2_XS',
+  IQ2_S: 'IQ2_XS',
+  IQ2_M: 'IQ2_S',
+  IQ3_XXS: 'IQ3_XXS',
+  IQ1_S: 'IQ1_S',
+  IQ1_M: 'IQ1_M',
+  IQ4_NL: 'IQ4_NL',
+  IQ4_XS: 'IQ4_XS',
+  IQ3_S: 'IQ3_S',
+  IQ3_M: 'IQ3_S',
 }
 
 /** `q4_k_m`, `MOSTLY_Q4_K_M`, `MXFP4_MOE` → the GgufFtype; throws on anything else. */
 export function parseGgufFtype(raw: string): GgufFtype {
-  const name = raw.trim().toUpperCase().replace(/^(MOSTLY|ALL)_/, '').replace(/^MXFP4_MOE$/, 'MXFP4')
+  const name = raw
+    .trim()
+    .toUpperCase()
+    .replace(/^(MOSTLY|ALL)_/, '')
+    .replace(/^MXFP4_MOE$/, 'MXFP4')
   if ((GGUF_FTYPES as readonly string[]).includes(name)) return name as GgufFtype
   throw new RangeError(`unknown GGUF file type "${raw}"; fleet knows ${GGUF_FTYPES.join(', ')}`)
 }
@@ -389,12 +449,32 @@ function ggmlDims(shape: readonly number[]): number {
 
 /** Substrings that keep a 2-D `.weight` out of quantization (tensor_allows_quantization, llama-quant.cpp @007dbbf). */
 const NEVER_QUANTIZED = [
-  '_norm.weight', 'ffn_gate_inp.weight', 'ffn_gate_tid2eid.weight', 'altup', 'laurel', 'per_layer_model_proj',
-  'ssm_conv1d', 'shortconv.conv.weight', 'indexer.k_proj.weight', 'indexer.q_proj.weight',
-  'time_mix_first.weight', 'time_mix_w0.weight', 'time_mix_w1.weight', 'time_mix_w2.weight', 'time_mix_v0.weight',
-  'time_mix_v1.weight', 'time_mix_v2.weight', 'time_mix_a0.weight', 'time_mix_a1.weight', 'time_mix_a2.weight',
-  'time_mix_g1.weight', 'time_mix_g2.weight', 'time_mix_decay_w1.weight', 'time_mix_decay_w2.weight',
-  'time_mix_lerp_fused.weight', 'attn_rel_b.weight',
+  '_norm.weight',
+  'ffn_gate_inp.weight',
+  'ffn_gate_tid2eid.weight',
+  'altup',
+  'laurel',
+  'per_layer_model_proj',
+  'ssm_conv1d',
+  'shortconv.conv.weight',
+  'indexer.k_proj.weight',
+  'indexer.q_proj.weight',
+  'time_mix_first.weight',
+  'time_mix_w0.weight',
+  'time_mix_w1.weight',
+  'time_mix_w2.weight',
+  'time_mix_v0.weight',
+  'time_mix_v1.weight',
+  'time_mix_v2.weight',
+  'time_mix_a0.weight',
+  'time_mix_a1.weight',
+  'time_mix_a2.weight',
+  'time_mix_g1.weight',
+  'time_mix_g2.weight',
+  'time_mix_decay_w1.weight',
+  'time_mix_decay_w2.weight',
+  'time_mix_lerp_fused.weight',
+  'attn_rel_b.weight',
 ] as const
 
 /** Whether llama-quantize re-types this tensor: a ≥2-D tensor named *weight that is not a norm, router, conv … */
@@ -421,18 +501,22 @@ function converterType(t: TensorSpec, outtype: 'F32' | 'F16' | 'BF16', family: T
   return outtype
 }
 
-type Category =
-  | 'TOKEN_EMBD' | 'OUTPUT' | 'ATTENTION_QKV' | 'ATTENTION_KV_B' | 'ATTENTION_V' | 'ATTENTION_K' | 'ATTENTION_Q'
-  | 'ATTENTION_OUTPUT' | 'FFN_UP' | 'FFN_GATE' | 'FFN_DOWN' | 'OTHER'
+type Category = 'TOKEN_EMBD' | 'OUTPUT' | 'ATTENTION_QKV' | 'ATTENTION_KV_B' | 'ATTENTION_V' | 'ATTENTION_K' | 'ATTENTION_Q' | 'ATTENTION_OUTPUT' | 'FFN_UP' | 'FFN_GATE' | 'FFN_DOWN' | 'OTHER'
 
 /** tensor_get_category: first match wins, by substring (so ffn_down_exps and ffn_down_shexp are FFN_DOWN). */
 function categoryOf(name: string): Category {
   if (name === 'output.weight') return 'OUTPUT'
   if (name === 'token_embd.weight' || name === 'per_layer_token_embd.weight') return 'TOKEN_EMBD'
   const bySubstring: readonly (readonly [string, Category])[] = [
-    ['attn_qkv.weight', 'ATTENTION_QKV'], ['attn_kv_b.weight', 'ATTENTION_KV_B'], ['attn_v.weight', 'ATTENTION_V'],
-    ['attn_k.weight', 'ATTENTION_K'], ['attn_q.weight', 'ATTENTION_Q'], ['attn_output.weight', 'ATTENTION_OUTPUT'],
-    ['ffn_up', 'FFN_UP'], ['ffn_gate', 'FFN_GATE'], ['ffn_down', 'FFN_DOWN'],
+    ['attn_qkv.weight', 'ATTENTION_QKV'],
+    ['attn_kv_b.weight', 'ATTENTION_KV_B'],
+    ['attn_v.weight', 'ATTENTION_V'],
+    ['attn_k.weight', 'ATTENTION_K'],
+    ['attn_q.weight', 'ATTENTION_Q'],
+    ['attn_output.weight', 'ATTENTION_OUTPUT'],
+    ['ffn_up', 'FFN_UP'],
+    ['ffn_gate', 'FFN_GATE'],
+    ['ffn_down', 'FFN_DOWN'],
   ]
   return bySubstring.find(([s]) => name.includes(s))?.[1] ?? 'OTHER'
 }
@@ -563,13 +647,15 @@ function ffnDownType(qs: QuantState, newType: string, name: string): string {
   const eighth = Math.trunc(n / 8)
   let type = newType
   if (f === 'Q2_K') type = 'Q3_K'
-  else if (f === 'Q2_K_S') { if (i < eighth) type = 'Q4_K' }
-  else if (f === 'IQ3_XXS' && !qs.imatrix) type = i < eighth ? 'Q4_K' : 'Q3_K'
+  else if (f === 'Q2_K_S') {
+    if (i < eighth) type = 'Q4_K'
+  } else if (f === 'IQ3_XXS' && !qs.imatrix) type = i < eighth ? 'Q4_K' : 'Q3_K'
   else if (f === 'Q3_K_M') type = i < Math.trunc(n / 16) ? 'Q5_K' : 'Q4_K' // the Q3_K arm is Falcon-only
   else if (f === 'IQ3_M' && (i < eighth || (qs.nExpert === 8 && useMoreBits(i, n)))) type = 'Q4_K'
   else if (f === 'Q3_K_L') type = 'Q5_K'
-  else if (f === 'Q4_K_M') { if (useMoreBits(i, n)) type = 'Q6_K' }
-  else if (i < eighth && (f === 'IQ4_NL' || f === 'IQ4_XS') && !qs.imatrix) type = 'Q5_K'
+  else if (f === 'Q4_K_M') {
+    if (useMoreBits(i, n)) type = 'Q6_K'
+  } else if (i < eighth && (f === 'IQ4_NL' || f === 'IQ4_XS') && !qs.imatrix) type = 'Q5_K'
   else if (f === 'Q5_K_M' && useMoreBits(i, n)) type = 'Q6_K'
   else if (f === 'Q4_K_S' && i < eighth) type = 'Q5_K'
   else if ((f === 'Q4_0' || f === 'Q5_0') && qs.imatrix && i < eighth) type = f === 'Q4_0' ? 'Q4_1' : 'Q5_1'
@@ -624,10 +710,22 @@ function typeForTensor(qs: QuantState, newType: string, t: TensorSpec, c: Catego
 
 /** tensor_type_fallback: when ne0 is not a multiple of the type's block, the nearest 32-block type, else F16. */
 const FALLBACK: Readonly<Record<string, string>> = {
-  IQ1_S: 'IQ4_NL', IQ1_M: 'IQ4_NL', IQ2_XXS: 'IQ4_NL', IQ2_XS: 'IQ4_NL', IQ2_S: 'IQ4_NL', IQ3_XXS: 'IQ4_NL',
-  IQ3_S: 'IQ4_NL', IQ4_XS: 'IQ4_NL',
-  Q2_0: 'Q4_0', Q2_K: 'Q4_0', Q3_K: 'Q4_0', TQ1_0: 'Q4_0', TQ2_0: 'Q4_0',
-  Q4_K: 'Q5_0', Q5_K: 'Q5_1', Q6_K: 'Q8_0',
+  IQ1_S: 'IQ4_NL',
+  IQ1_M: 'IQ4_NL',
+  IQ2_XXS: 'IQ4_NL',
+  IQ2_XS: 'IQ4_NL',
+  IQ2_S: 'IQ4_NL',
+  IQ3_XXS: 'IQ4_NL',
+  IQ3_S: 'IQ4_NL',
+  IQ4_XS: 'IQ4_NL',
+  Q2_0: 'Q4_0',
+  Q2_K: 'Q4_0',
+  Q3_K: 'Q4_0',
+  TQ1_0: 'Q4_0',
+  TQ2_0: 'Q4_0',
+  Q4_K: 'Q5_0',
+  Q5_K: 'Q5_1',
+  Q6_K: 'Q8_0',
 }
 
 function fallbackType(t: TensorSpec, type: string): string {
@@ -724,11 +822,7 @@ export function ggufWeightBytes(arch: Architecture, tensors: readonly TensorSpec
  * vector) is read. A tied embedding is also the output matrix, so it is read in full. Pass the tensor list that
  * produced `bytesByTensor` (for GGUF, the `tensors` of ggufWeightBytes). The result may be fractional.
  */
-export function activeWeightBytesPerToken(
-  tensors: readonly TensorSpec[],
-  bytesByTensor: ReadonlyMap<string, number>,
-  arch: Architecture,
-): number {
+export function activeWeightBytesPerToken(tensors: readonly TensorSpec[], bytesByTensor: ReadonlyMap<string, number>, arch: Architecture): number {
   const tied = !tensors.some((t) => t.role === 'output')
   let dense = 0
   let routed = 0

@@ -87,11 +87,15 @@ async function launch(options: LaunchOptions): Promise<Launched | null> {
       seen.exit = { code: null }
     })
     child.unref()
-    await pollUntil(async () => {
-      const holder = await ping(paths.socket, 1000)
-      if (holder && !holder.closing) seen.answer = { pid: holder.pid, launched: holder.pid === child.pid }
-      return seen.answer !== null || seen.exit !== null
-    }, START_WAIT_MS, 50)
+    await pollUntil(
+      async () => {
+        const holder = await ping(paths.socket, 1000)
+        if (holder && !holder.closing) seen.answer = { pid: holder.pid, launched: holder.pid === child.pid }
+        return seen.answer !== null || seen.exit !== null
+      },
+      START_WAIT_MS,
+      50,
+    )
     child.removeAllListeners()
     if (seen.answer) return seen.answer
     // Lost the race to another fleet command: the winner answers on the next attempt.

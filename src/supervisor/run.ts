@@ -38,8 +38,10 @@ export async function runSupervisor(options: RunOptions): Promise<RunResult> {
     emit: options.emit,
     ownsLock: () => lock?.ownsLock() ?? false,
   })
-  const acquired = await acquireLock(options.paths, connectionHandler((request) => supervisor.handle(request)), (message) =>
-    options.emit({ kind: 'info', message }),
+  const acquired = await acquireLock(
+    options.paths,
+    connectionHandler((request) => supervisor.handle(request)),
+    (message) => options.emit({ kind: 'info', message }),
   )
   if (acquired.kind === 'held') return { kind: 'held', holder: acquired.holder }
   lock = acquired.lock

@@ -36,7 +36,9 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
     )
     const fraction = machine.budgetBytes > 0 ? machine.usedBytes / machine.budgetBytes : 1
     const style: Style = fraction > 1 ? 'red' : fraction > 0.8 ? 'yellow' : 'green'
-    lines.push(`  ${paint(style, bar(fraction))}  ${gib(machine.usedBytes)} / ${gib(machine.budgetBytes)} GiB  ${(fraction * 100).toFixed(0)}%   ${paint('dim', `budget = ${machine.budget.derivation}`)}`)
+    lines.push(
+      `  ${paint(style, bar(fraction))}  ${gib(machine.usedBytes)} / ${gib(machine.budgetBytes)} GiB  ${(fraction * 100).toFixed(0)}%   ${paint('dim', `budget = ${machine.budget.derivation}`)}`,
+    )
     for (const [pool, use] of Object.entries(machine.pools)) {
       if (use) lines.push(`  ${paint('dim', `pool ${pool}:`)} ${gib(use.usedBytes)} / ${gib(use.limitBytes)} GiB`)
     }

@@ -14,7 +14,7 @@ const HINTS: Readonly<Record<string, string>> = {
   ENOSPC: 'The disk is full: free space on the volume of the cache (or point hfCache / HF_HUB_CACHE at a larger one), then run the command again; finished parts are kept.',
   EDQUOT: 'The disk quota is exhausted: free space, then run the command again; finished parts are kept.',
   EACCES: 'Permission denied: check that you own the directory (and its parents), or choose another one.',
-  EPERM: 'The operation is not permitted: check the directory\'s owner and permissions.',
+  EPERM: "The operation is not permitted: check the directory's owner and permissions.",
   EROFS: 'The file system is read-only: choose a writable directory.',
   EIO: 'The disk reported an I/O error: check it (Disk Utility → First Aid), then run the command again.',
   EMFILE: 'Too many open files: raise the limit (ulimit -n), then run the command again.',

@@ -37,12 +37,24 @@ class MemoryBackend implements ServiceBackend {
 }
 
 const spec = (port: number): ServiceSpec => ({
-  label: 'dev.fleet.chat', deployment: 'chat', program: '/bin/server', args: ['--port', String(port)], env: {}, workingDirectory: '/w',
-  stdoutPath: '/l/chat.out.log', stderrPath: '/l/chat.err.log', throttleSeconds: 1, exitTimeoutSeconds: 5, numberOfFiles: 256,
+  label: 'dev.fleet.chat',
+  deployment: 'chat',
+  program: '/bin/server',
+  args: ['--port', String(port)],
+  env: {},
+  workingDirectory: '/w',
+  stdoutPath: '/l/chat.out.log',
+  stderrPath: '/l/chat.err.log',
+  throttleSeconds: 1,
+  exitTimeoutSeconds: 5,
+  numberOfFiles: 256,
 })
 const desired = (s: ServiceSpec, withModel = true): PlannedService => ({
-  spec: s, hash: specHash(s), port: 8080,
-  readiness: { kind: 'http', url: 'http://127.0.0.1:1/health', okStatus: 200 }, warmup: { url: 'http://127.0.0.1:1/v1/chat/completions', body: {} },
+  spec: s,
+  hash: specHash(s),
+  port: 8080,
+  readiness: { kind: 'http', url: 'http://127.0.0.1:1/health', okStatus: 200 },
+  warmup: { url: 'http://127.0.0.1:1/v1/chat/completions', body: {} },
   model: withModel ? { name: 'm', repo: 'org/m', commit: 'a'.repeat(40), revision: null, files: [] } : null,
   readinessTimeoutMs: 1000,
 })
@@ -62,7 +74,16 @@ function ports(backend: MemoryBackend, ready: boolean, log: string[] = []): Appl
 const PULL: ChangeStep = { step: 'pull', repo: 'org/m', commit: 'a'.repeat(40), why: 'not-cached' }
 const INSTALL: ChangeStep = { step: 'install', label: 'dev.fleet.chat', fresh: true, differences: [] }
 // Reasons deliberately say nothing that matches the steps: apply must act on the steps alone.
-const change = (action: Change['action'], steps: ChangeStep[], service: PlannedService | null, installed: ServiceSpec | null = null): Change => ({ kind: 'deployment', name: 'chat', machine: 'studio', action, reasons: ['(words for people)'], steps, service, installed })
+const change = (action: Change['action'], steps: ChangeStep[], service: PlannedService | null, installed: ServiceSpec | null = null): Change => ({
+  kind: 'deployment',
+  name: 'chat',
+  machine: 'studio',
+  action,
+  reasons: ['(words for people)'],
+  steps,
+  service,
+  installed,
+})
 
 describe('applyChange', () => {
   it('creates: pull, install, wait, warm up — in that order', async () => {
@@ -99,7 +120,9 @@ describe('applyChange', () => {
   it('fails, and rolls back, when the port answers but the new server is not running', async () => {
     const backend = new MemoryBackend()
     backend.state = async (label) => ({ label, loaded: true, running: false, pid: null, lastExitCode: 1, startedAt: null, restarts: 1 })
-    await expect(applyChange(change('create', [INSTALL], desired(spec(8080), false)), ports(backend, true), () => {})).rejects.toThrow(/is not running \(last exit code 1\); is another program using port 8080/)
+    await expect(applyChange(change('create', [INSTALL], desired(spec(8080), false)), ports(backend, true), () => {})).rejects.toThrow(
+      /is not running \(last exit code 1\); is another program using port 8080/,
+    )
     expect(backend.installed.size).toBe(0)
   })
 
@@ -152,7 +175,12 @@ describe('applyChange', () => {
     const backend = new MemoryBackend()
     const controller = new AbortController()
     const p = ports(backend, true)
-    const pulling: ApplyPorts = { ...p, pull: async () => { controller.abort() } }
+    const pulling: ApplyPorts = {
+      ...p,
+      pull: async () => {
+        controller.abort()
+      },
+    }
     await expect(applyChange(change('create', [PULL, INSTALL], desired(spec(8080))), pulling, () => {}, controller.signal)).rejects.toThrow(/was not changed: interrupted/)
     expect(backend.calls).toEqual([])
   })

@@ -19,7 +19,9 @@ describe('missing engines in plan', () => {
 
   it('errors for a missing binary, plans a pinned Python engine for apply to install', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-engines-'))
-    writeFileSync(join(dir, 'fleet.yaml'), `version: 1
+    writeFileSync(
+      join(dir, 'fleet.yaml'),
+      `version: 1
 engines:
   llama.cpp: { path: /nonexistent/llama-server }
   mlx-lm: { python: mlx-lm==0.32.0 }
@@ -32,11 +34,14 @@ deployments:
   llama: { machine: box, model: g, engine: llama.cpp, port: 18080 }
   mlx: { machine: box, model: m, engine: mlx-lm, port: 18081 }
   web: { machine: box, engine: command, port: 18082, options: { command: [no-such-program-xyz] } }
-`)
+`,
+    )
     const run = captureIo({ HF_ENDPOINT: hub.url, FLEET_STATE_DIR: join(dir, 'state'), HOME: dir, PATH: '/usr/bin:/bin' })
     expect(await plan({ file: 'fleet.yaml', json: true, offline: false, cwd: dir }, run.io)).toBe(1)
     const doc = JSON.parse(run.out()) as PlanDocument
-    expect(doc.diagnostics).toContainEqual(expect.objectContaining({ code: 'engine-missing', severity: 'error', path: 'deployments.llama.engine', message: expect.stringContaining('/nonexistent/llama-server does not exist') }))
+    expect(doc.diagnostics).toContainEqual(
+      expect.objectContaining({ code: 'engine-missing', severity: 'error', path: 'deployments.llama.engine', message: expect.stringContaining('/nonexistent/llama-server does not exist') }),
+    )
     expect(doc.diagnostics).toContainEqual(expect.objectContaining({ code: 'engine-missing', path: 'deployments.web.engine', message: expect.stringContaining('the program of web was not found') }))
     expect(doc.diagnostics).toContainEqual(expect.objectContaining({ code: 'engine-to-install', severity: 'info', path: 'deployments.mlx.engine' }))
     // The Python engine's deployment is planned, with the executable apply will create.

@@ -15,8 +15,14 @@ const machine = (gib: number | null): Machine => ({ name: 'studio', gpuWiredLimi
 describe('the gpuWiredLimit resource', () => {
   it('creates the daemon and sets the value when neither is in place', () => {
     expect(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false })).toEqual({
-      kind: 'machine', name: 'wired-limit', machine: 'studio', action: 'create', reasons: ['iogpu.wired_limit_mb is 0, declared 491520', 'boot-time LaunchDaemon not installed'],
-      steps: [{ step: 'wiredLimit', declaredMiB: 491520, inForceMiB: 0, daemonInstalled: false }], service: null, installed: null,
+      kind: 'machine',
+      name: 'wired-limit',
+      machine: 'studio',
+      action: 'create',
+      reasons: ['iogpu.wired_limit_mb is 0, declared 491520', 'boot-time LaunchDaemon not installed'],
+      steps: [{ step: 'wiredLimit', declaredMiB: 491520, inForceMiB: 0, daemonInstalled: false }],
+      service: null,
+      installed: null,
     })
   })
 
@@ -32,16 +38,21 @@ describe('the gpuWiredLimit resource', () => {
     expect(wiredLimitChange(machine(480), null)).toBeNull() // nothing to observe off macOS
   })
 
-  it('shows the exact commands, asks, and runs them in order, retrying launchd\'s transient statuses', async () => {
+  it("shows the exact commands, asks, and runs them in order, retrying launchd's transient statuses", async () => {
     const ran: string[] = []
     let bootstrapTries = 0
     let shown = ''
     const commands = commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false })))
-    await runPrivileged(commands, async (text) => ((shown = text), true), async (file, args) => {
-      ran.push([file, ...args].join(' '))
-      if (args.includes('bootstrap') && bootstrapTries++ === 0) return { exitCode: 5, stdout: '', stderr: 'Bootstrap failed: 5: Input/output error' }
-      return { exitCode: 0, stdout: '', stderr: '' }
-    }, async () => {})
+    await runPrivileged(
+      commands,
+      async (text) => ((shown = text), true),
+      async (file, args) => {
+        ran.push([file, ...args].join(' '))
+        if (args.includes('bootstrap') && bootstrapTries++ === 0) return { exitCode: 5, stdout: '', stderr: 'Bootstrap failed: 5: Input/output error' }
+        return { exitCode: 0, stdout: '', stderr: '' }
+      },
+      async () => {},
+    )
     expect(shown).toContain('sudo sysctl -w iogpu.wired_limit_mb=491520')
     expect(ran.at(-1)).toBe('sudo sysctl -w iogpu.wired_limit_mb=491520')
     expect(ran.filter((c) => c.includes('bootstrap'))).toHaveLength(2)
@@ -50,7 +61,13 @@ describe('the gpuWiredLimit resource', () => {
 
   it('changes nothing when not confirmed', async () => {
     const ran: string[] = []
-    await expect(runPrivileged(commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false }))), async () => false, async (file, args) => (ran.push([file, ...args].join(' ')), { exitCode: 0, stdout: '', stderr: '' }))).rejects.toThrow(/not confirmed/)
+    await expect(
+      runPrivileged(
+        commandsFor(stepOf(wiredLimitChange(machine(480), { inForceMiB: 0, daemonInstalled: false }))),
+        async () => false,
+        async (file, args) => (ran.push([file, ...args].join(' ')), { exitCode: 0, stdout: '', stderr: '' }),
+      ),
+    ).rejects.toThrow(/not confirmed/)
     expect(ran).toEqual([])
   })
 })

@@ -78,7 +78,11 @@ describe('the pure core', () => {
   it('the check sees through a chain of imports', () => {
     // observe/local.ts is an adapter (it chooses backends and reads the disk): reaching it from the core would fail.
     expect(isAdapter(join(SRC, 'observe', 'local.ts'))).toBe(true)
-    expect(valueImports("import type { A } from './a.ts'\nimport { b } from './b.ts'\nexport { c } from './c.ts'\nexport type { D } from './d.ts'\nimport './e.ts'")).toEqual(['./b.ts', './c.ts', './e.ts'])
+    expect(valueImports("import type { A } from './a.ts'\nimport { b } from './b.ts'\nexport { c } from './c.ts'\nexport type { D } from './d.ts'\nimport './e.ts'")).toEqual([
+      './b.ts',
+      './c.ts',
+      './e.ts',
+    ])
   })
 })
 

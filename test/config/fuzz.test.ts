@@ -10,8 +10,49 @@ import { seededRandom } from '../support/model-files.ts'
 // A seeded PRNG, so failures reproduce.
 const prng = seededRandom
 
-const SEEDS = readdirSync(new URL('../../examples/', import.meta.url)).filter((f) => f.endsWith('.yaml')).map((f) => readFileSync(new URL(`../../examples/${f}`, import.meta.url)))
-const FRAGMENTS = [':', '-', ' ', '\n', '  ', '{', '}', '[', ']', '"', "'", '&a', '*a', '!!binary', '0', '-1', '1e999', 'null', '~', 'true', '32k', '0k', '512GB', 'GiB', '#', '\t', '%YAML 1.2\n', '---\n', '...\n', '<<: *a', '\u0000', '\uFFFD', 'machines', 'models', 'deployments', 'engine: ollama', 'port: 8080', 'context: 0']
+const SEEDS = readdirSync(new URL('../../examples/', import.meta.url))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => readFileSync(new URL(`../../examples/${f}`, import.meta.url)))
+const FRAGMENTS = [
+  ':',
+  '-',
+  ' ',
+  '\n',
+  '  ',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '&a',
+  '*a',
+  '!!binary',
+  '0',
+  '-1',
+  '1e999',
+  'null',
+  '~',
+  'true',
+  '32k',
+  '0k',
+  '512GB',
+  'GiB',
+  '#',
+  '\t',
+  '%YAML 1.2\n',
+  '---\n',
+  '...\n',
+  '<<: *a',
+  '\u0000',
+  '\uFFFD',
+  'machines',
+  'models',
+  'deployments',
+  'engine: ollama',
+  'port: 8080',
+  'context: 0',
+]
 
 function mutate(source: Uint8Array, random: () => number): Uint8Array {
   let bytes = Array.from(source)

@@ -11,7 +11,17 @@ import { RULE_IDS } from '../../src/rules/catalog.ts'
 import { BANDWIDTH_PATTERN_SOURCE, CONTEXT_PATTERN_SOURCE, SIZE_PATTERN_SOURCE } from '../../src/config/units.ts'
 import * as written from '../../src/config/written.ts'
 
-type Schema = { properties?: Record<string, Schema>; additionalProperties?: Schema | boolean; $defs?: Record<string, Schema>; description?: string; examples?: unknown[]; pattern?: string; enum?: string[]; allOf?: Schema[]; [key: string]: unknown }
+type Schema = {
+  properties?: Record<string, Schema>
+  additionalProperties?: Schema | boolean
+  $defs?: Record<string, Schema>
+  description?: string
+  examples?: unknown[]
+  pattern?: string
+  enum?: string[]
+  allOf?: Schema[]
+  [key: string]: unknown
+}
 const schema = JSON.parse(readFileSync(new URL('../../schemas/fleet.schema.json', import.meta.url), 'utf8')) as Schema
 const keysOf = (s: Schema | undefined): string[] => Object.keys(s?.properties ?? {}).sort()
 const keysOfList = (o: object): string[] => Object.keys(o).sort()
@@ -41,10 +51,14 @@ describe('schema ↔ TypeScript types', () => {
       const engine = ((branch.if as Schema).properties!.engine as Schema).const as (typeof ENGINE_IDS)[number]
       expect(((branch.then as Schema).properties!.kvCache as Schema).enum).toEqual([...ENGINES[engine].kvCacheTypes])
     }
-    expect(keysOf(schema.properties!.rules).filter((k) => !['maxMemoryFraction', 'minDecodeTokensPerSecond'].includes(k)).sort()).toEqual([...RULE_IDS].sort())
+    expect(
+      keysOf(schema.properties!.rules)
+        .filter((k) => !['maxMemoryFraction', 'minDecodeTokensPerSecond'].includes(k))
+        .sort(),
+    ).toEqual([...RULE_IDS].sort())
   })
 
-  it('uses the unit parsers\' own patterns', () => {
+  it("uses the unit parsers' own patterns", () => {
     const machine = item(schema.properties!.machines)
     expect(machine.properties!.memory!.pattern).toBe(SIZE_PATTERN_SOURCE)
     expect(machine.properties!.bandwidth!.pattern).toBe(BANDWIDTH_PATTERN_SOURCE)

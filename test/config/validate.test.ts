@@ -45,7 +45,17 @@ describe('a valid fleet', () => {
     expect(diagnostics).toEqual([])
     expect(fleet).not.toBeNull()
     const studio = fleet!.machines[0]!
-    expect(studio).toMatchObject({ name: 'studio', chip: 'm3-ultra', memoryBytes: 512 * 2 ** 30, gpuCores: 80, bandwidthBytesPerSecond: 819e9, reserveBytes: 8 * 2 ** 30, host: null, gpuWiredLimitBytes: null, serviceManager: 'auto' })
+    expect(studio).toMatchObject({
+      name: 'studio',
+      chip: 'm3-ultra',
+      memoryBytes: 512 * 2 ** 30,
+      gpuCores: 80,
+      bandwidthBytesPerSecond: 819e9,
+      reserveBytes: 8 * 2 ** 30,
+      host: null,
+      gpuWiredLimitBytes: null,
+      serviceManager: 'auto',
+    })
     const [chat, reason] = fleet!.deployments
     expect(chat).toMatchObject({ engine: 'mlx-lm', context: 32768, parallel: 1, kvCache: 'f16', bind: '127.0.0.1', machines: ['studio'] })
     expect(chat!.options).toEqual({ engine: 'mlx-lm', promptCacheBytes: null, promptCacheSize: 10, prefillStepSize: 2048, maxTokens: 512, args: [] })
@@ -127,7 +137,20 @@ describe('hostile and broken files', () => {
     ['non-UTF-8 bytes', new Uint8Array([...new TextEncoder().encode('version: 1\nmachines: '), 0xff, 0xfe, 0x0a]), 'invalid-utf8'],
     ['a list instead of a mapping', '- a\n- b\n', 'not-a-mapping'],
     ['a scalar', '42\n', 'not-a-mapping'],
-    ['an alias bomb', ['a: &a [x,x,x,x,x,x,x,x,x]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n') + '\n', 'yaml-aliases'],
+    [
+      'an alias bomb',
+      [
+        'a: &a [x,x,x,x,x,x,x,x,x]',
+        ...Array.from(
+          { length: 9 },
+          (_, i) =>
+            `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(9)
+              .fill(`*${String.fromCharCode(97 + i)}`)
+              .join(',')}]`,
+        ),
+      ].join('\n') + '\n',
+      'yaml-aliases',
+    ],
     ['wrong types at the top', 'version: 1\nmachines: []\n', 'wrong-type'],
     ['wrong types in a machine', 'version: 1\nmachines:\n  studio: 7\n', 'wrong-type'],
   ])('%s gets a diagnostic, not a crash', (_name, content, code) => {

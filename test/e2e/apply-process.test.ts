@@ -91,7 +91,10 @@ ${extra}`
   })
 
   const apply = (...args: string[]) => runCliAsync(['apply', '-f', join(dir, 'fleet.yaml'), ...args], { env })
-  const status = async () => JSON.parse((await runCliAsync(['status', '--json', '-f', join(dir, 'fleet.yaml')], { env })).stdout) as { deployments: { deployment: string; pid: number | null; running: boolean; healthy: boolean; restarts: number | null }[] }
+  const status = async () =>
+    JSON.parse((await runCliAsync(['status', '--json', '-f', join(dir, 'fleet.yaml')], { env })).stdout) as {
+      deployments: { deployment: string; pid: number | null; running: boolean; healthy: boolean; restarts: number | null }[]
+    }
   const pidOf = async (name: string) => (await status()).deployments.find((d) => d.deployment === name)!.pid
 
   it('brings the fleet up: weights pulled, every server answering', async () => {
@@ -139,7 +142,7 @@ ${extra}`
     expect((await apply()).stdout).toContain('Apply complete! 1 added')
   })
 
-  it('shows a deployment\'s logs', async () => {
+  it("shows a deployment's logs", async () => {
     const r = await runCliAsync(['logs', 'llama', '-n', '20', '-f', join(dir, 'fleet.yaml')], { env })
     expect(r.code).toBe(0)
     expect(r.stdout.length).toBeGreaterThan(0)
@@ -184,7 +187,12 @@ ${extra}`
   it('a server killed with SIGKILL comes back', async () => {
     const pid = (await pidOf('llama'))!
     process.kill(pid, 'SIGKILL')
-    expect(await until(async () => { const p = await pidOf('llama'); return p !== null && p !== pid && (await answers(ports.llama, '/health')) === 200 }, 10_000)).toBe(true)
+    expect(
+      await until(async () => {
+        const p = await pidOf('llama')
+        return p !== null && p !== pid && (await answers(ports.llama, '/health')) === 200
+      }, 10_000),
+    ).toBe(true)
     expect((await status()).deployments.find((d) => d.deployment === 'llama')!.restarts).toBeGreaterThanOrEqual(1)
   })
 
@@ -245,7 +253,14 @@ ${extra}`
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/Destroy complete! 5 removed; weights kept/)
     for (const port of [ports.ollama, ports.llama, ports.mlx, ports.web, ports.slow]) expect(await answers(port)).toBeNull()
-    const alive = (pid: number) => { try { process.kill(pid, 0); return true } catch { return false } }
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
     expect(await until(async () => pids.every((p) => !alive(p)), 10_000)).toBe(true)
     const supervisorPid = join(dir, 'state', 'supervisor', 'supervisor.pid')
     expect(await until(async () => !existsSync(supervisorPid) || !alive(Number(readFileSync(supervisorPid, 'utf8').trim())), 10_000)).toBe(true)

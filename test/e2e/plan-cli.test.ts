@@ -21,7 +21,9 @@ describe('fleet plan on the examples (no network)', () => {
     const doc = JSON.parse(json.stdout) as PlanDocument
     expect(doc.version).toBe(1)
     for (const m of doc.machines) {
-      expect(m).toEqual(expect.objectContaining({ name: expect.any(String), budgetBytes: expect.any(Number), usedBytes: expect.any(Number), budget: expect.objectContaining({ derivation: expect.any(String) }) }))
+      expect(m).toEqual(
+        expect.objectContaining({ name: expect.any(String), budgetBytes: expect.any(Number), usedBytes: expect.any(Number), budget: expect.objectContaining({ derivation: expect.any(String) }) }),
+      )
       expect(m.usedBytes).toBeLessThanOrEqual(m.budgetBytes)
     }
     for (const d of doc.deployments) {
@@ -48,7 +50,9 @@ describe('fleet plan on the examples (no network)', () => {
 describe('fleet plan touches nothing', () => {
   it('on a machine it plans for (process supervisor), it writes nothing but fleet.lock and --out', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fleet-plan-pure-'))
-    writeFileSync(join(dir, 'fleet.yaml'), `version: 1
+    writeFileSync(
+      join(dir, 'fleet.yaml'),
+      `version: 1
 machines:
   box: { chip: m4-max, memory: 128GB, serviceManager: process }
 models:
@@ -56,7 +60,8 @@ models:
 deployments:
   web: { machine: box, engine: command, port: 18080, options: { command: [node, app.mjs] } }
   chat: { machine: box, model: qwen8, engine: mlx-lm, port: 18081 }
-`)
+`,
+    )
     const env = { FLEET_STATE_DIR: join(dir, 'state'), HOME: join(dir, 'home'), HF_HUB_CACHE: join(dir, 'hub'), HF_HUB_OFFLINE: '1', PATH: process.env.PATH }
     const r = runCli(['plan', '--json', '--out', join(dir, 'plan.json'), '-f', join(dir, 'fleet.yaml')], { env })
     expect(r.stderr).not.toMatch(/unexpected error|internal error/)

@@ -42,7 +42,16 @@ describe('fleet validate (spawned)', () => {
     const doc = JSON.parse(r.stdout) as { version: number; valid: boolean; diagnostics: Record<string, unknown>[] }
     expect(doc.version).toBe(1)
     expect(doc.valid).toBe(false)
-    expect(doc.diagnostics[0]).toEqual({ file: broken, line: 8, column: 62, path: 'deployments.api.port', severity: 'error', code: 'port-conflict', message: '8080 is already used by deployments.chat on machine studio', hint: 'Give each deployment on a machine its own port' })
+    expect(doc.diagnostics[0]).toEqual({
+      file: broken,
+      line: 8,
+      column: 62,
+      path: 'deployments.api.port',
+      severity: 'error',
+      code: 'port-conflict',
+      message: '8080 is already used by deployments.chat on machine studio',
+      hint: 'Give each deployment on a machine its own port',
+    })
   })
 
   it('defaults to ./fleet.yaml and explains when it is missing', () => {

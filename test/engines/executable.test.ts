@@ -7,14 +7,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { EngineSource } from '../../src/config/types.ts'
-import {
-  type ExecutableDeps,
-  installBrewFormula,
-  installPythonEngine,
-  isExecutableFile,
-  resolveCommandExecutable,
-  resolveExecutable,
-} from '../../src/engines/runtime/executable.ts'
+import { type ExecutableDeps, installBrewFormula, installPythonEngine, isExecutableFile, resolveCommandExecutable, resolveExecutable } from '../../src/engines/runtime/executable.ts'
 import { UserError } from '../../src/errors.ts'
 import { runProgram, type ProgramRunner } from '../../src/process/run.ts'
 
@@ -147,7 +140,11 @@ describe('python', () => {
     const venv = join(tmp, 'venvs', 'mlx-lm-0.32.0')
     const { run, calls } = scriptedRunner({
       '-m venv': {},
-      '-m pip': { effect: async () => { await file(join(venv, 'bin', 'mlx_lm.server')) } },
+      '-m pip': {
+        effect: async () => {
+          await file(join(venv, 'bin', 'mlx_lm.server'))
+        },
+      },
     })
     expect(await installPythonEngine(mlx, tmp, run, { python: '/opt/homebrew/bin/python3' })).toBe(venv)
     expect(calls).toEqual([

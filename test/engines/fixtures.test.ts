@@ -33,10 +33,9 @@ describe('recording', () => {
 
   it('ollama records its OLLAMA_* environment and listens where OLLAMA_HOST says', async () => {
     const record = join(await tempDir(), 'record.json')
-    const { launch, port } = await startEngine(
-      (p) => inputs(deployment('chat', ollamaOptions(), { port: p, parallel: 3 }), { paths: paths({ modelFiles: ['/m.gguf'], stateDir: '/state/chat' }) }),
-      { FLEET_FIXTURE_RECORD: record },
-    )
+    const { launch, port } = await startEngine((p) => inputs(deployment('chat', ollamaOptions(), { port: p, parallel: 3 }), { paths: paths({ modelFiles: ['/m.gguf'], stateDir: '/state/chat' }) }), {
+      FLEET_FIXTURE_RECORD: record,
+    })
     const version = await waitUntilReady({ kind: 'http', url: `http://127.0.0.1:${port}/api/version`, okStatus: 200 }, { timeoutMs: 5000, intervalMs: 50 })
     expect(version).toMatchObject({ ok: true })
     const seen = await recorded(record)

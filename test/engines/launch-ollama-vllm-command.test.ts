@@ -57,14 +57,7 @@ describe('vllm-mlx', () => {
   it('serves the snapshot dir under the deployment name with continuous batching', () => {
     const d = deployment('batch', vllmOptions(), { port: 8000, parallel: 8 })
     const launch = engineLaunch(inputs(d, { executable: '/Users/ada/.fleet/venvs/vllm-mlx-0.4.1/bin/vllm-mlx' }))
-    expect(launch.args).toEqual([
-      'serve', SNAPSHOT,
-      '--served-model-name', 'batch',
-      '--host', '127.0.0.1',
-      '--port', '8000',
-      '--max-num-seqs', '8',
-      '--continuous-batching',
-    ])
+    expect(launch.args).toEqual(['serve', SNAPSHOT, '--served-model-name', 'batch', '--host', '127.0.0.1', '--port', '8000', '--max-num-seqs', '8', '--continuous-batching'])
     expect(launch.env).toEqual({ HF_HUB_OFFLINE: '1' })
     expect(launch.readiness).toEqual({ kind: 'http', url: 'http://127.0.0.1:8000/health', okStatus: 200, jsonField: { name: 'model_loaded', equals: true } })
     expect(launch.warmup?.body.model).toBe('batch')
@@ -73,13 +66,20 @@ describe('vllm-mlx', () => {
   it('converts the cache memory to MiB and appends the user args', () => {
     const d = deployment('batch', vllmOptions({ continuousBatching: false, cacheMemoryBytes: 6 * 2 ** 30 + 123, args: ['--max-tokens', '4096'] }))
     expect(engineLaunch(inputs(d)).args).toEqual([
-      'serve', SNAPSHOT,
-      '--served-model-name', 'batch',
-      '--host', '127.0.0.1',
-      '--port', '8080',
-      '--max-num-seqs', '1',
-      '--cache-memory-mb', '6144',
-      '--max-tokens', '4096',
+      'serve',
+      SNAPSHOT,
+      '--served-model-name',
+      'batch',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '8080',
+      '--max-num-seqs',
+      '1',
+      '--cache-memory-mb',
+      '6144',
+      '--max-tokens',
+      '4096',
     ])
   })
 })

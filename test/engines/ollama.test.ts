@@ -53,13 +53,7 @@ describe('ollama readiness', () => {
     const result = await waitUntilReady(launch.readiness, { timeoutMs: 5000, ...FAST, fetch })
     expect(result).toMatchObject({ ok: true })
     const digest = `sha256:${gguf.sha256}`
-    expect(requests.filter((r) => !r.endsWith('/api/version'))).toEqual([
-      `HEAD /api/blobs/${digest}`,
-      `POST /api/blobs/${digest}`,
-      'POST /api/create',
-      'POST /api/generate',
-      'GET /api/ps',
-    ])
+    expect(requests.filter((r) => !r.endsWith('/api/version'))).toEqual([`HEAD /api/blobs/${digest}`, `POST /api/blobs/${digest}`, 'POST /api/create', 'POST /api/generate', 'GET /api/ps'])
     const ps = (await (await globalThis.fetch(`http://127.0.0.1:${port}/api/ps`)).json()) as { models: { name: string; expires_at: string }[] }
     expect(ps.models.map((m) => m.name)).toEqual(['fleet-chat:latest'])
   })

@@ -11,7 +11,6 @@ import { modelTensors } from '../../src/sizing/tensors.ts'
 import { ggufWeightBytes, mlxQuantizedBytes, mlxWeightBytes } from '../../src/sizing/weights.ts'
 import { mlxQuantizedSafetensors, requireMlx, TINY_LLAMA_CONFIG, tinyGguf } from '../support/tiny-models.ts'
 
-
 describe('MLX affine layout, checked against mx.quantize', () => {
   const mx = requireMlx()
   it.each([

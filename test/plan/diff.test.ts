@@ -66,7 +66,10 @@ describe('computeChanges', () => {
     const s = spec('chat')
     const [change] = computeChanges([desired(s)], machine({ ...observed(null, { loaded: false, running: false }), label: s.label, filesPresent: false }))
     expect(change).toMatchObject({ action: 'create', reasons: ['not installed', 'weights to download'], installed: null })
-    expect(change!.steps).toEqual([{ step: 'pull', repo: 'org/m', commit: 'aaa', why: 'not-cached' }, { step: 'install', label: 'dev.fleet.chat', fresh: true, differences: [] }])
+    expect(change!.steps).toEqual([
+      { step: 'pull', repo: 'org/m', commit: 'aaa', why: 'not-cached' },
+      { step: 'install', label: 'dev.fleet.chat', fresh: true, differences: [] },
+    ])
     expect(change!.service?.spec).toEqual(s)
   })
 
@@ -77,30 +80,60 @@ describe('computeChanges', () => {
     expect(change).toMatchObject({ action: 'update', reasons: ['engine flags changed (--port 8080 → 8090)'] })
     expect(change!.steps).toEqual([{ step: 'install', label: 'dev.fleet.chat', fresh: false, differences: [{ field: 'args', before: before.args, after: after.args }] }])
     const moved = spec('chat', { env: { PATH: '/bin', HF_HUB_OFFLINE: '1', EXTRA: '1' }, numberOfFiles: 1 })
-    expect(computeChanges([desired(moved)], machine(observed(before)))[0]).toMatchObject({ reasons: ['environment changed (EXTRA, PATH)', 'restart policy changed'], steps: [{ step: 'install', differences: [{ field: 'env', keys: ['EXTRA', 'PATH'] }, { field: 'restart-policy' }] }] })
+    expect(computeChanges([desired(moved)], machine(observed(before)))[0]).toMatchObject({
+      reasons: ['environment changed (EXTRA, PATH)', 'restart policy changed'],
+      steps: [{ step: 'install', differences: [{ field: 'env', keys: ['EXTRA', 'PATH'] }, { field: 'restart-policy' }] }],
+    })
   })
 
   it('replaces when the model revision or the engine changes', () => {
     const before = spec('chat')
     const newModel = spec('chat', { args: ['-m', `/cache/models--org--m/snapshots/bbb/m-Q4_K_M.gguf`, '--port', '8080'] })
-    expect(computeChanges([desired(newModel)], machine(observed(before)))[0]).toMatchObject({ action: 'replace', reasons: ['model revision changed'], steps: [{ step: 'replace', what: 'model-revision' }], installed: before })
+    expect(computeChanges([desired(newModel)], machine(observed(before)))[0]).toMatchObject({
+      action: 'replace',
+      reasons: ['model revision changed'],
+      steps: [{ step: 'replace', what: 'model-revision' }],
+      installed: before,
+    })
     const newEngine = spec('chat', { program: '/venv/bin/mlx_lm.server' })
-    expect(computeChanges([desired(newEngine)], machine(observed(before)))[0]).toMatchObject({ action: 'replace', reasons: ['engine changed (/opt/homebrew/bin/llama-server → /venv/bin/mlx_lm.server)'], steps: [{ step: 'replace', what: 'engine', before: before.program, after: newEngine.program }] })
+    expect(computeChanges([desired(newEngine)], machine(observed(before)))[0]).toMatchObject({
+      action: 'replace',
+      reasons: ['engine changed (/opt/homebrew/bin/llama-server → /venv/bin/mlx_lm.server)'],
+      steps: [{ step: 'replace', what: 'engine', before: before.program, after: newEngine.program }],
+    })
   })
 
   it('restarts what crashed, is not loaded, lost its files, or does not answer', () => {
     const s = spec('chat')
     const restart = (cause: string, lastExitCode: number | null = null) => ({ step: 'restart', label: 'dev.fleet.chat', cause, lastExitCode, port: 8080 })
-    expect(computeChanges([desired(s)], machine(observed(s, { running: false, pid: null, lastExitCode: 1 })))[0]).toMatchObject({ action: 'update', reasons: ['crashed (last exit code 1)'], steps: [restart('crashed', 1)] })
-    expect(computeChanges([desired(s)], machine(observed(s, { loaded: false, running: false })))[0]).toMatchObject({ action: 'update', reasons: ['service not loaded'], steps: [restart('not-loaded')] })
+    expect(computeChanges([desired(s)], machine(observed(s, { running: false, pid: null, lastExitCode: 1 })))[0]).toMatchObject({
+      action: 'update',
+      reasons: ['crashed (last exit code 1)'],
+      steps: [restart('crashed', 1)],
+    })
+    expect(computeChanges([desired(s)], machine(observed(s, { loaded: false, running: false })))[0]).toMatchObject({
+      action: 'update',
+      reasons: ['service not loaded'],
+      steps: [restart('not-loaded')],
+    })
     expect(computeChanges([desired(s)], machine(observed(s, { running: false, pid: null, lastExitCode: 0 })))[0]).toMatchObject({ reasons: ['not running'], steps: [restart('not-running', 0)] })
-    expect(computeChanges([desired(s)], machine(observed(s, {}, { filesPresent: false })))[0]).toMatchObject({ action: 'update', reasons: ['files missing'], steps: [{ step: 'pull', why: 'files-missing' }, restart('files-missing')] })
-    expect(computeChanges([desired(s)], machine(observed(s, {}, { healthy: false })))[0]).toMatchObject({ action: 'update', reasons: ['not answering on port 8080'], steps: [restart('not-answering')] })
+    expect(computeChanges([desired(s)], machine(observed(s, {}, { filesPresent: false })))[0]).toMatchObject({
+      action: 'update',
+      reasons: ['files missing'],
+      steps: [{ step: 'pull', why: 'files-missing' }, restart('files-missing')],
+    })
+    expect(computeChanges([desired(s)], machine(observed(s, {}, { healthy: false })))[0]).toMatchObject({
+      action: 'update',
+      reasons: ['not answering on port 8080'],
+      steps: [restart('not-answering')],
+    })
   })
 
   it('destroys fleet services that are no longer declared, before anything starts', () => {
     const old = spec('old')
-    expect(computeChanges([], machine(observed(old)))).toEqual([{ kind: 'deployment', name: 'old', machine: 'studio', action: 'delete', reasons: ['no longer declared'], steps: [{ step: 'delete', label: 'dev.fleet.old' }], service: null, installed: old }])
+    expect(computeChanges([], machine(observed(old)))).toEqual([
+      { kind: 'deployment', name: 'old', machine: 'studio', action: 'delete', reasons: ['no longer declared'], steps: [{ step: 'delete', label: 'dev.fleet.old' }], service: null, installed: old },
+    ])
     const fresh = spec('chat')
     expect(computeChanges([desired(fresh)], machine(observed(old))).map((c) => c.action)).toEqual(['delete', 'create'])
   })

@@ -114,7 +114,10 @@ describe('plan with the Hub', () => {
 
   it('falls back to the catalog, with a warning, when the Hub is unreachable', async () => {
     const sub = mkdtempSync(join(tmpdir(), 'fleet-hubplan-unreachable-'))
-    writeFileSync(join(sub, 'fleet.yaml'), 'version: 1\nmachines:\n  m: { chip: m4-max, memory: 128GB }\nmodels:\n  q: { source: hf:mlx-community/Qwen3-8B-4bit }\ndeployments:\n  a: { machine: m, model: q, engine: mlx-lm, port: 8080 }\n')
+    writeFileSync(
+      join(sub, 'fleet.yaml'),
+      'version: 1\nmachines:\n  m: { chip: m4-max, memory: 128GB }\nmodels:\n  q: { source: hf:mlx-community/Qwen3-8B-4bit }\ndeployments:\n  a: { machine: m, model: q, engine: mlx-lm, port: 8080 }\n',
+    )
     // A port nothing listens on: connection refused, the way a machine without network fails.
     const run = capture({ HF_ENDPOINT: 'http://127.0.0.1:9' })
     expect(await plan({ file: 'fleet.yaml', json: true, offline: false, cwd: sub }, run.io)).toBe(0)

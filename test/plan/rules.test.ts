@@ -22,21 +22,65 @@ async function planOf(text: string, disk?: { missingBytes: number; freeBytes: nu
   const where = (p: readonly (string | number)[], o?: { key?: boolean }): { line: number; column: number } => locate(loaded.source!, p, o)
   const resolved = await resolveModels(loaded.fleet!, { lock: emptyLock(), hub: null, locate: where })
   const fleet = loaded.fleet!
-  return assemblePlan({ fleet, facts: resolved.facts, diagnostics: [...loaded.diagnostics, ...resolved.diagnostics], sizing: sizeFleet(fleet, resolved.facts), local: disk ? localOf(fleet, disk) : null, locate: where, now: new Date(0) })
+  return assemblePlan({
+    fleet,
+    facts: resolved.facts,
+    diagnostics: [...loaded.diagnostics, ...resolved.diagnostics],
+    sizing: sizeFleet(fleet, resolved.facts),
+    local: disk ? localOf(fleet, disk) : null,
+    locate: where,
+    now: new Date(0),
+  })
 }
 
 function localOf(fleet: Fleet, disk: { missingBytes: number; freeBytes: number }): LocalInputs {
   const machine = fleet.machines[0]!
-  const spec = { label: 'dev.fleet.d', deployment: 'd', program: '/bin/server', args: [], env: {}, workingDirectory: '/w', stdoutPath: '/l/o', stderrPath: '/l/e', throttleSeconds: 10, exitTimeoutSeconds: 60, numberOfFiles: 8192 }
+  const spec = {
+    label: 'dev.fleet.d',
+    deployment: 'd',
+    program: '/bin/server',
+    args: [],
+    env: {},
+    workingDirectory: '/w',
+    stdoutPath: '/l/o',
+    stderrPath: '/l/e',
+    throttleSeconds: 10,
+    exitTimeoutSeconds: 60,
+    numberOfFiles: 8192,
+  }
   const desired: DesiredService = {
-    deployment: fleet.deployments[0]!, spec, hash: 'h', port: 8080, readiness: { kind: 'http', url: 'http://127.0.0.1:8080/', okStatus: 0 }, warmup: null, readinessTimeoutMs: 1000,
+    deployment: fleet.deployments[0]!,
+    spec,
+    hash: 'h',
+    port: 8080,
+    readiness: { kind: 'http', url: 'http://127.0.0.1:8080/', okStatus: 0 },
+    warmup: null,
+    readinessTimeoutMs: 1000,
     model: { name: 'qwen8', repo: 'org/m', commit: 'c'.repeat(40), revision: null, files: [] },
   }
   return {
-    context: { machine, home: '/h', stateRoot: '/s', logsDir: '/l', hubCache: '/c', hfHome: '/hf', snapshotDir: (repo, commit) => `/c/${repo}/${commit}`, executables: new Map(), commandPrograms: new Map(), missingEngines: [] },
+    context: {
+      machine,
+      home: '/h',
+      stateRoot: '/s',
+      logsDir: '/l',
+      hubCache: '/c',
+      hfHome: '/hf',
+      snapshotDir: (repo, commit) => `/c/${repo}/${commit}`,
+      executables: new Map(),
+      commandPrograms: new Map(),
+      missingEngines: [],
+    },
     desired: [desired],
     problems: [],
-    observation: { machine: machine.name, backend: 'process', services: new Map(), missingBytes: new Map([[modelKey('org/m', 'c'.repeat(40)), disk.missingBytes]]), freeBytes: disk.freeBytes, wiredLimit: null },
+    observation: {
+      machine: machine.name,
+      backend: 'process',
+      services: new Map(),
+      missingBytes: new Map([[modelKey('org/m', 'c'.repeat(40)), disk.missingBytes]]),
+      freeBytes: disk.freeBytes,
+      wiredLimit: null,
+    },
   }
 }
 
@@ -64,7 +108,18 @@ describe('machine budget', () => {
     expect(m.budgetBytes).toBe(384 * GiB) // min(512 − 24 = 488, 384)
     expect(m.budget.limitedBy).toBe('gpu-working-set')
     expect(m.budget.derivation).toBe('min(RAM 512.0 GiB − reserve 24.0 GiB = 488.0 GiB, GPU working set 384.0 GiB (macOS default 3/4 of RAM)) = 384.0 GiB')
-    const declared = machineBudget({ ...(await planOf(fleet('chip: m3-ultra, memory: 512GB, gpuWiredLimit: 500GiB, reserve: 24GiB', 'model: qwen8, engine: mlx-lm, port: 8080'))).machines[0]!, gpuWiredLimitBytes: 500 * GiB, pools: { weights: null, kvCache: null, buffers: null }, hfCache: null, serviceManager: 'auto', host: null, cpuCores: 0, bandwidthSource: 'catalog', gpuClockGHz: 1, reserveBytes: 24 * GiB } as never)
+    const declared = machineBudget({
+      ...(await planOf(fleet('chip: m3-ultra, memory: 512GB, gpuWiredLimit: 500GiB, reserve: 24GiB', 'model: qwen8, engine: mlx-lm, port: 8080'))).machines[0]!,
+      gpuWiredLimitBytes: 500 * GiB,
+      pools: { weights: null, kvCache: null, buffers: null },
+      hfCache: null,
+      serviceManager: 'auto',
+      host: null,
+      cpuCores: 0,
+      bandwidthSource: 'catalog',
+      gpuClockGHz: 1,
+      reserveBytes: 24 * GiB,
+    } as never)
     expect(declared.budgetBytes).toBe(488 * GiB)
     expect(declared.limitedBy).toBe('ram-minus-reserve')
   })
@@ -94,14 +149,21 @@ describe('rules', () => {
     // Qwen3-8B: max_position_embeddings 40960.
     const over = await planOf(fleet('chip: m4-max, memory: 128GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 64k'))
     expect(over.diagnostics).toContainEqual(expect.objectContaining({ code: 'context-exceeds-model', severity: 'error', path: 'deployments.d.context' }))
-    const scaled = await planOf(fleet('chip: m4-max, memory: 128GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 64k').replace('qwen8: { source: hf:mlx-community/Qwen3-8B-4bit }', 'qwen8: { source: hf:mlx-community/Qwen3-8B-4bit, ropeScaling: { type: yarn, factor: 4 } }'))
+    const scaled = await planOf(
+      fleet('chip: m4-max, memory: 128GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 64k').replace(
+        'qwen8: { source: hf:mlx-community/Qwen3-8B-4bit }',
+        'qwen8: { source: hf:mlx-community/Qwen3-8B-4bit, ropeScaling: { type: yarn, factor: 4 } }',
+      ),
+    )
     expect(scaled.diagnostics.map((d) => d.code)).not.toContain('context-exceeds-model')
   })
 
   it('min-decode-speed warns and chat-speed informs, with thresholds from rules:', async () => {
     const slow = await planOf(fleet('chip: m1, memory: 16GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 32k', 'rules:\n  minDecodeTokensPerSecond: 30\n'))
     expect(slow.diagnostics).toContainEqual(expect.objectContaining({ code: 'min-decode-speed', severity: 'warning' }))
-    const off = await planOf(fleet('chip: m1, memory: 16GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 32k', 'rules:\n  minDecodeTokensPerSecond: 30\n  min-decode-speed: off\n  chat-speed: off\n'))
+    const off = await planOf(
+      fleet('chip: m1, memory: 16GB', 'model: qwen8, engine: mlx-lm, port: 8080, context: 32k', 'rules:\n  minDecodeTokensPerSecond: 30\n  min-decode-speed: off\n  chat-speed: off\n'),
+    )
     expect(off.diagnostics.map((d) => d.code)).not.toContain('min-decode-speed')
   })
 

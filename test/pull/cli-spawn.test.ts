@@ -85,7 +85,10 @@ describe('fleet pull (spawned)', () => {
     const second = await start(['pull'], env, dir).done
     expect(second.stderr).toBe('')
     expect(second.code).toBe(0)
-    const ranges = hub.requests.slice(mark).filter((r) => r.server === 'cdn' && r.path.includes('file=tokenizer.json')).map((r) => r.range)
+    const ranges = hub.requests
+      .slice(mark)
+      .filter((r) => r.server === 'cdn' && r.path.includes('file=tokenizer.json'))
+      .map((r) => r.range)
     expect(ranges).toHaveLength(1)
     const from = Number(/^bytes=(\d+)-/.exec(ranges[0] ?? '')?.[1])
     expect(from).toBeGreaterThanOrEqual(held)
@@ -110,4 +113,3 @@ describe('fleet pull (spawned)', () => {
     expect(`${a.stdout}${b.stdout}`).toMatch(/tokenizer\.json {2}(waiting for another fleet process|downloaded by another process|cached)/)
   })
 })
-

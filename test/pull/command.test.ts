@@ -56,7 +56,11 @@ describe('fleet pull', () => {
   it('pins the deployed models in fleet.lock, downloads them, and prints JSON lines', async () => {
     const { c, code } = run({ json: true })
     expect(await code).toBe(0)
-    const lines = c.out().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = c
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     const summary = lines.at(-1) as { event: string; ok: boolean; models: { name: string; commit: string; snapshot: string; files: { path: string; status: string }[] }[] }
     expect(summary.event).toBe('summary')
     expect(summary.ok).toBe(true)

@@ -21,7 +21,21 @@ const blobs = (cacheDir: string): string => join(cacheDir, 'models--test-org--Fa
 describe('pull converges after injected faults', () => {
   let hub: TestHub
   beforeAll(async () => {
-    hub = await startTestHub({ repos: [{ id: REPO, commits: [{ files: [{ path: 'config.json', content: config }, { path: 'model.safetensors', content: weights }] }] }] })
+    hub = await startTestHub({
+      repos: [
+        {
+          id: REPO,
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: config },
+                { path: 'model.safetensors', content: weights },
+              ],
+            },
+          ],
+        },
+      ],
+    })
   })
   afterAll(async () => hub.close())
   afterEach(() => {

@@ -18,7 +18,21 @@ const sha256 = createHash('sha256').update(weights).digest('hex')
 describe('a large file, hashed while it downloads', () => {
   let hub: TestHub
   beforeAll(async () => {
-    hub = await startTestHub({ repos: [{ id: REPO, commits: [{ files: [{ path: 'config.json', content: '{}' }, { path: 'model.safetensors', content: weights }] }] }] })
+    hub = await startTestHub({
+      repos: [
+        {
+          id: REPO,
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: '{}' },
+                { path: 'model.safetensors', content: weights },
+              ],
+            },
+          ],
+        },
+      ],
+    })
   })
   afterAll(async () => hub.close())
 
@@ -44,6 +58,10 @@ describe('a large file, hashed while it downloads', () => {
     const result = await pullModel({ repo: REPO, commit, revision: null, files }, { hub: client, cacheDir, onEvent, segmentThresholdBytes: 8 * 2 ** 20, minSegmentBytes: 2 * 2 ** 20 })
     expect(result.ok).toBe(true)
     expect(events.some((e) => e.type === 'retry' && e.path === 'model.safetensors')).toBe(true)
-    expect(createHash('sha256').update(readFileSync(realpathSync(join(result.snapshot, 'model.safetensors')))).digest('hex')).toBe(sha256)
+    expect(
+      createHash('sha256')
+        .update(readFileSync(realpathSync(join(result.snapshot, 'model.safetensors'))))
+        .digest('hex'),
+    ).toBe(sha256)
   })
 })

@@ -23,7 +23,20 @@ describe('pull writes the huggingface_hub cache layout', () => {
   let hub: TestHub
   beforeAll(async () => {
     hub = await startTestHub({
-      repos: [{ id: REPO, commits: [{ files: [{ path: 'config.json', content: config }, { path: 'model.safetensors', content: weights }, { path: 'templates/chat/tokenizer_config.json', content: nested }] }] }],
+      repos: [
+        {
+          id: REPO,
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: config },
+                { path: 'model.safetensors', content: weights },
+                { path: 'templates/chat/tokenizer_config.json', content: nested },
+              ],
+            },
+          ],
+        },
+      ],
     })
   })
   afterAll(async () => hub.close())

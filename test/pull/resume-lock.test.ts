@@ -23,7 +23,21 @@ const small = { segmentThresholdBytes: 64 * 1024, minSegmentBytes: 32 * 1024, ma
 describe('resume and locks', () => {
   let hub: TestHub
   beforeAll(async () => {
-    hub = await startTestHub({ repos: [{ id: REPO, commits: [{ files: [{ path: 'config.json', content: '{"a": 1}' }, { path: 'model.safetensors', content: weights }] }] }] })
+    hub = await startTestHub({
+      repos: [
+        {
+          id: REPO,
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: '{"a": 1}' },
+                { path: 'model.safetensors', content: weights },
+              ],
+            },
+          ],
+        },
+      ],
+    })
   })
   afterAll(async () => hub.close())
   afterEach(() => {
@@ -70,15 +84,18 @@ describe('resume and locks', () => {
     const cacheDir = tempDir()
     hub.setThrottle({ bytesPerSecond: 400_000, chunkBytes: 20_000, path: /file=model\.safetensors/ })
     const controller = new AbortController()
-    const first = pullModel({ repo: REPO, commit, revision: null, files }, {
-      hub: client,
-      cacheDir,
-      signal: controller.signal,
-      sidecarIntervalMs: 0,
-      onEvent: (e) => {
-        if (e.type === 'progress' && e.path === 'model.safetensors' && e.bytes >= 100_000) controller.abort(new Error('interrupted'))
+    const first = pullModel(
+      { repo: REPO, commit, revision: null, files },
+      {
+        hub: client,
+        cacheDir,
+        signal: controller.signal,
+        sidecarIntervalMs: 0,
+        onEvent: (e) => {
+          if (e.type === 'progress' && e.path === 'model.safetensors' && e.bytes >= 100_000) controller.abort(new Error('interrupted'))
+        },
       },
-    })
+    )
     await expect(first).rejects.toThrow('interrupted')
     const sidecar = JSON.parse(readFileSync(join(cacheDir, FOLDER, 'blobs', `${sha256}.incomplete.json`), 'utf8')) as { ranges: [number, number][]; size: number }
     expect(sidecar.size).toBe(weights.byteLength)

@@ -22,9 +22,29 @@ describe('pull safety', () => {
     hub = await startTestHub({
       token: TOKEN,
       repos: [
-        { id: REPO, commits: [{ files: [{ path: 'config.json', content: '{}' }, { path: 'model.safetensors', content: weights }] }] },
+        {
+          id: REPO,
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: '{}' },
+                { path: 'model.safetensors', content: weights },
+              ],
+            },
+          ],
+        },
         { id: 'test-org/Gated', gated: 'manual', commits: [{ files: [{ path: 'model.safetensors', content: weights }] }] },
-        { id: 'test-org/Hostile', commits: [{ files: [{ path: 'config.json', content: '{}' }, { path: '../x', content: 'escape' }] }] },
+        {
+          id: 'test-org/Hostile',
+          commits: [
+            {
+              files: [
+                { path: 'config.json', content: '{}' },
+                { path: '../x', content: 'escape' },
+              ],
+            },
+          ],
+        },
       ],
     })
   })
@@ -88,7 +108,9 @@ describe('pull safety', () => {
     const parent = tempDir()
     const { commit, files: list } = await files()
     const badBlob = list.map((f) => (f.path === 'config.json' ? { ...f, gitOid: '../../../escape' } : f))
-    await expect(pullModel({ repo: REPO, commit, revision: null, files: badBlob }, { hub: fastClient(hub), cacheDir: join(parent, 'hub') })).rejects.toThrow(/is neither a 40-hex git oid nor a 64-hex sha256/)
+    await expect(pullModel({ repo: REPO, commit, revision: null, files: badBlob }, { hub: fastClient(hub), cacheDir: join(parent, 'hub') })).rejects.toThrow(
+      /is neither a 40-hex git oid nor a 64-hex sha256/,
+    )
     await expect(pullModel({ repo: REPO, commit, revision: '../../x', files: list }, { hub: fastClient(hub), cacheDir: join(parent, 'hub') })).rejects.toThrow(/Refusing the revision/)
     await expect(pullModel({ repo: '../etc', commit, revision: null, files: list }, { hub: fastClient(hub), cacheDir: join(parent, 'hub') })).rejects.toThrow(/Invalid Hugging Face repo id/)
     expect(tree(parent)).toEqual([])
@@ -101,7 +123,9 @@ describe('pull safety', () => {
     const cacheDir = tempDir()
     mkdirSync(join(cacheDir, 'models--test-org--Plain'))
     symlinkSync(outside, join(cacheDir, 'models--test-org--Plain', 'blobs'))
-    await expect(pullModel({ repo: REPO, commit, revision: null, files: list }, { hub: fastClient(hub), cacheDir })).rejects.toThrow(/Refusing to follow the symlink .*blobs inside the Hugging Face cache/)
+    await expect(pullModel({ repo: REPO, commit, revision: null, files: list }, { hub: fastClient(hub), cacheDir })).rejects.toThrow(
+      /Refusing to follow the symlink .*blobs inside the Hugging Face cache/,
+    )
     expect(tree(outside)).toEqual([])
 
     // snapshots/<commit> a link outside: every file fails, none is written there.

@@ -39,7 +39,7 @@ describe('fleet lock', () => {
     return { dir, env: { HF_ENDPOINT: hub.url }, readLockFile: () => readFileSync(join(dir, 'fleet.lock'), 'utf8') }
   }
 
-  it('pins every declared model with each file\'s size and the Hub\'s hash, deterministically', async () => {
+  it("pins every declared model with each file's size and the Hub's hash, deterministically", async () => {
     const { dir, env, readLockFile } = setup()
     const run = capture(env)
     expect(await lock({ file: 'fleet.yaml', models: [], update: false, json: false, cwd: dir }, run.io)).toBe(0)
@@ -52,7 +52,12 @@ describe('fleet lock', () => {
       const c = mlxRepo.commits[0]!.files.find((f) => f.path === path)!.content
       return typeof c === 'string' ? new TextEncoder().encode(c) : c
     }
-    expect(files.find((f) => f.path === 'model.safetensors')).toEqual({ path: 'model.safetensors', bytes: content('model.safetensors').length, sha256: sha256Hex(content('model.safetensors')), gitOid: expect.stringMatching(/^[0-9a-f]{40}$/) })
+    expect(files.find((f) => f.path === 'model.safetensors')).toEqual({
+      path: 'model.safetensors',
+      bytes: content('model.safetensors').length,
+      sha256: sha256Hex(content('model.safetensors')),
+      gitOid: expect.stringMatching(/^[0-9a-f]{40}$/),
+    })
     expect(files.find((f) => f.path === 'config.json')).toEqual({ path: 'config.json', bytes: content('config.json').length, sha256: null, gitOid: gitBlobSha1(content('config.json')) })
     // A second run changes nothing, byte for byte.
     const again = capture(env)

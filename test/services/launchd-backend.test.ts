@@ -62,7 +62,13 @@ describe('install', () => {
     expect(mac.files.has(`${PLIST}.tmp`)).toBe(false)
     expect(mac.sleeps).toEqual([])
     expect(await backend.state('dev.fleet.chat')).toEqual({
-      label: 'dev.fleet.chat', loaded: true, running: true, pid: 4242, lastExitCode: null, startedAt: null, restarts: 0,
+      label: 'dev.fleet.chat',
+      loaded: true,
+      running: true,
+      pid: 4242,
+      lastExitCode: null,
+      startedAt: null,
+      restarts: 0,
     })
   })
 
@@ -140,12 +146,7 @@ describe('install', () => {
   test('headless (ssh, nobody at the screen): print gui/501 exits 125, everything goes to user/501', async () => {
     const { mac, backend } = setup({ gui: false })
     await backend.install(CHAT)
-    expect(mac.calls).toEqual([
-      'print gui/501',
-      'enable user/501/dev.fleet.chat',
-      'print user/501/dev.fleet.chat',
-      `bootstrap user/501 ${PLIST}`,
-    ])
+    expect(mac.calls).toEqual(['print gui/501', 'enable user/501/dev.fleet.chat', 'print user/501/dev.fleet.chat', `bootstrap user/501 ${PLIST}`])
     expect(await backend.domain()).toBe('user/501')
     expect((await backend.state('dev.fleet.chat')).running).toBe(true)
   })
@@ -269,7 +270,13 @@ describe('restart, state, list, installedSpec', () => {
   test('state: 113 means not loaded', async () => {
     const { backend } = setup()
     expect(await backend.state('dev.fleet.chat')).toEqual({
-      label: 'dev.fleet.chat', loaded: false, running: false, pid: null, lastExitCode: null, startedAt: null, restarts: null,
+      label: 'dev.fleet.chat',
+      loaded: false,
+      running: false,
+      pid: null,
+      lastExitCode: null,
+      startedAt: null,
+      restarts: null,
     })
   })
 
@@ -280,8 +287,7 @@ describe('restart, state, list, installedSpec', () => {
   })
 
   test('state: any other launchctl failure is reported, not read as "not loaded"', async () => {
-    const runner: CommandRunner = async (args) =>
-      args[1] === 'gui/501' ? { exitCode: 0, stdout: '', stderr: '' } : { exitCode: 1, stdout: '', stderr: 'Operation not permitted\n' }
+    const runner: CommandRunner = async (args) => (args[1] === 'gui/501' ? { exitCode: 0, stdout: '', stderr: '' } : { exitCode: 1, stdout: '', stderr: 'Operation not permitted\n' })
     const backend = new LaunchdBackend({ home: HOME, uid: 501, runner, fs: new SimulatedMac().fs, sleep: async () => {} })
     await expect(backend.state('dev.fleet.chat')).rejects.toThrow(`launchctl print ${GUI} failed with exit 1: Operation not permitted`)
   })

@@ -11,7 +11,12 @@ const fixture = (name: string): string => readFileSync(new URL(name, DIR), 'utf8
 
 function source(name: string): Record<string, string> {
   const text = readFileSync(new URL(name.replace(/\.txt$/, '.source'), DIR), 'utf8')
-  return Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]))
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim()]),
+  )
 }
 
 describe('recorded samples', () => {
@@ -106,11 +111,7 @@ describe('parsePrint', () => {
   test('a system daemon on macOS 26.6: pid, and SoftResourceLimits as `resource limits`', () => {
     const info = parsePrint(fixture('print-system-running-maxfiles.txt'))
     expect(info).toMatchObject({ target: 'system/org.nixos.nix-daemon', state: 'running', pid: 383, maxFilesSoft: 1048576, domain: 'system' })
-    expect(info.arguments).toEqual([
-      '/bin/sh',
-      '-c',
-      '/bin/wait4path /nix/store && exec /nix/store/65ghpdw6n9vawhzx8bzqym2zmzrz4dmc-nix-2.34.7+1/bin/nix-daemon',
-    ])
+    expect(info.arguments).toEqual(['/bin/sh', '-c', '/bin/wait4path /nix/store && exec /nix/store/65ghpdw6n9vawhzx8bzqym2zmzrz4dmc-nix-2.34.7+1/bin/nix-daemon'])
   })
 
   test('the `78: EX_CONFIG` form of last exit code, from a pasted excerpt without a header', () => {

@@ -52,8 +52,19 @@ const ESCAPING: ServiceSpec = {
 function checkAgainstSpec(parsed: Record<string, unknown>, spec: ServiceSpec): void {
   expect(Object.keys(parsed).sort()).toEqual(
     [
-      'Label', 'ProgramArguments', 'EnvironmentVariables', 'WorkingDirectory', 'StandardOutPath', 'StandardErrorPath',
-      'RunAtLoad', 'KeepAlive', 'ThrottleInterval', 'ExitTimeOut', 'ProcessType', 'SoftResourceLimits', 'LimitLoadToSessionType',
+      'Label',
+      'ProgramArguments',
+      'EnvironmentVariables',
+      'WorkingDirectory',
+      'StandardOutPath',
+      'StandardErrorPath',
+      'RunAtLoad',
+      'KeepAlive',
+      'ThrottleInterval',
+      'ExitTimeOut',
+      'ProcessType',
+      'SoftResourceLimits',
+      'LimitLoadToSessionType',
     ].sort(),
   )
   expect(parsed.Label).toBe(spec.label)

@@ -113,5 +113,9 @@ export function waitGone(pid: number, timeoutMs = 5000): Promise<boolean> {
 }
 
 export function logLines(path: string): string[] {
-  return existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter((l) => l !== '') : []
+  return existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+    : []
 }

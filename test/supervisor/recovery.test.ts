@@ -95,7 +95,11 @@ describe.concurrent('process backend: recovery', () => {
     expect(stateTwo).toMatchObject({ running: true, pid: r2.pid })
     expect(await a.list()).toEqual([one.label, two.label])
     // Each supervisor that got the lock logs "supervising …"; a loser logs that another one runs, and exits.
-    const winners = new Set(logLines(state.paths.log).filter((l) => l.includes(' supervising ')).map((l) => l.split(' ')[1]))
+    const winners = new Set(
+      logLines(state.paths.log)
+        .filter((l) => l.includes(' supervising '))
+        .map((l) => l.split(' ')[1]),
+    )
     expect(winners.size).toBe(1)
   })
 })

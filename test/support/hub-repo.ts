@@ -90,7 +90,10 @@ export function buildRepo(repo: TestRepo): StoredRepo {
   repo.commits.forEach((commit, index) => {
     const files = new Map(commit.files.map((f) => [f.path, storeFile(f)] as const))
     const parent = commits.at(-1)?.sha ?? ''
-    const listing = [...files.values()].map((f) => `${f.path} ${f.oid}`).sort().join('\n')
+    const listing = [...files.values()]
+      .map((f) => `${f.path} ${f.oid}`)
+      .sort()
+      .join('\n')
     const sha = commit.sha ?? sha1Hex(`commit ${index}\nparent ${parent}\n${listing}`)
     if (!/^[0-9a-f]{40}$/.test(sha)) throw new Error(`test repo ${repo.id}: commit sha "${sha}" is not 40 lowercase hex`)
     commits.push({ sha, files })

@@ -1,11 +1,4 @@
-import {
-  type StoredCommit,
-  type StoredFile,
-  type StoredRepo,
-  directoriesOf,
-  resolveRevision,
-  sha1Hex,
-} from './hub-repo.ts'
+import { type StoredCommit, type StoredFile, type StoredRepo, directoriesOf, resolveRevision, sha1Hex } from './hub-repo.ts'
 
 /** The Hub's endpoints as pure functions from a parsed request to a reply; `hub-server.ts` does the HTTP. */
 
@@ -105,7 +98,8 @@ function modelInfo(req: HubRequest, repo: StoredRepo, commit: StoredCommit): Rep
   const siblings = sortedFiles(commit).map((f) =>
     blobs
       ? { rfilename: f.path, size: f.content.byteLength, blobId: f.oid, ...(f.lfs === undefined ? {} : { lfs: { sha256: f.sha256, size: f.content.byteLength, pointerSize: f.lfs.pointerSize } }) }
-      : { rfilename: f.path })
+      : { rfilename: f.path },
+  )
   return json(200, { _id: sha1Hex(repo.id).slice(0, 24), id: repo.id, modelId: repo.id, sha: commit.sha, private: repo.private, gated: repo.gated, disabled: false, siblings })
 }
 
@@ -141,7 +135,9 @@ function tree(req: HubRequest, state: HubState, commit: StoredCommit, prefix: st
   }
   const entries: TreeEntry[] = [
     ...dirs.filter(under).map(dirEntry),
-    ...sortedFiles(commit).filter((f) => under(f.path)).map((f) => fileEntry(f, commit, expand)),
+    ...sortedFiles(commit)
+      .filter((f) => under(f.path))
+      .map((f) => fileEntry(f, commit, expand)),
   ].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
 
   const cursor = req.url.searchParams.get('cursor')
@@ -178,8 +174,7 @@ function pathsInfo(req: HubRequest, commit: StoredCommit): Reply {
 }
 
 function refs(repo: StoredRepo): Reply {
-  const list = (refs: ReadonlyMap<string, string>, kind: string) =>
-    [...refs].map(([name, targetCommit]) => ({ name, ref: `refs/${kind}/${name}`, targetCommit }))
+  const list = (refs: ReadonlyMap<string, string>, kind: string) => [...refs].map(([name, targetCommit]) => ({ name, ref: `refs/${kind}/${name}`, targetCommit }))
   return json(200, { branches: list(repo.branches, 'heads'), tags: list(repo.tags, 'tags'), converts: [] })
 }
 

@@ -35,8 +35,7 @@ afterAll(async () => {
   await hub.close()
 })
 
-const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> =>
-  fetch(`${hub.url}${path}`, { method, headers, redirect: 'manual' })
+const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Response> => fetch(`${hub.url}${path}`, { method, headers, redirect: 'manual' })
 
 async function json(response: Response): Promise<unknown> {
   return JSON.parse(await response.text())
@@ -130,7 +129,10 @@ describe('resolve', () => {
   })
 
   it('redirects LFS files (by extension or size) to the CDN with X-Linked-Etag = sha256', async () => {
-    for (const [path, content] of [['model.gguf', weights], ['big.txt', new TextEncoder().encode('x'.repeat(11 * 1024))]] as const) {
+    for (const [path, content] of [
+      ['model.gguf', weights],
+      ['big.txt', new TextEncoder().encode('x'.repeat(11 * 1024))],
+    ] as const) {
       const head = await get(`/org/model/resolve/main/${path}`, {}, 'HEAD')
       expect(head.status).toBe(302)
       expect(head.headers.get('x-linked-etag')).toBe(`"${sha256Hex(content)}"`)

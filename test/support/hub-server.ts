@@ -90,27 +90,29 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
     cdnBase: separateCdn ? urls.cdn : '',
   })
 
-  const handle = (server: 'hub' | 'cdn') => (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', server === 'hub' ? urls.hub : urls.cdn)
-      const method = req.method ?? 'GET'
-      const authorization = req.headers.authorization
-      const range = req.headers.range
-      requests.push({ method, path: url.pathname + url.search, ...(range === undefined ? {} : { range }), auth: authorization !== undefined, server })
-      const fault = faults.take(method, url.pathname, url.search)
-      let reply: Reply
-      try {
-        reply = answer(server, method, url, authorization, range, Buffer.concat(chunks).toString('utf8'), fault)
-      } catch (error) {
-        // decodeURIComponent on a malformed escape, mostly; a real Hub answers 400 too.
-        reply = hubError(400, undefined, error instanceof Error ? error.message : 'Bad request')
-      }
-      const slow = throttle !== undefined && (throttle.path === undefined || throttle.path.test(url.pathname + url.search)) ? throttle : undefined
-      send(res, method, reply, fault, timers, slow)
-    })
-  }
+  const handle =
+    (server: 'hub' | 'cdn') =>
+    (req: IncomingMessage, res: ServerResponse): void => {
+      const chunks: Buffer[] = []
+      req.on('data', (chunk: Buffer) => chunks.push(chunk))
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', server === 'hub' ? urls.hub : urls.cdn)
+        const method = req.method ?? 'GET'
+        const authorization = req.headers.authorization
+        const range = req.headers.range
+        requests.push({ method, path: url.pathname + url.search, ...(range === undefined ? {} : { range }), auth: authorization !== undefined, server })
+        const fault = faults.take(method, url.pathname, url.search)
+        let reply: Reply
+        try {
+          reply = answer(server, method, url, authorization, range, Buffer.concat(chunks).toString('utf8'), fault)
+        } catch (error) {
+          // decodeURIComponent on a malformed escape, mostly; a real Hub answers 400 too.
+          reply = hubError(400, undefined, error instanceof Error ? error.message : 'Bad request')
+        }
+        const slow = throttle !== undefined && (throttle.path === undefined || throttle.path.test(url.pathname + url.search)) ? throttle : undefined
+        send(res, method, reply, fault, timers, slow)
+      })
+    }
 
   const answer = (server: 'hub' | 'cdn', method: string, url: URL, authorization: string | undefined, range: string | undefined, body: string, fault: Fault | undefined): Reply => {
     if (fault?.kind === 'status') {

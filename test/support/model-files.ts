@@ -43,17 +43,61 @@ export class ByteWriter {
   }
 
   // reserve() may replace buf/view, so each writer reserves before touching them.
-  u8(v: number): this { const at = this.reserve(1); this.view.setUint8(at, v); return this }
-  i8(v: number): this { const at = this.reserve(1); this.view.setInt8(at, v); return this }
-  u16(v: number): this { const at = this.reserve(2); this.view.setUint16(at, v, true); return this }
-  i16(v: number): this { const at = this.reserve(2); this.view.setInt16(at, v, true); return this }
-  u32(v: number): this { const at = this.reserve(4); this.view.setUint32(at, v, true); return this }
-  i32(v: number): this { const at = this.reserve(4); this.view.setInt32(at, v, true); return this }
-  f32(v: number): this { const at = this.reserve(4); this.view.setFloat32(at, v, true); return this }
-  f64(v: number): this { const at = this.reserve(8); this.view.setFloat64(at, v, true); return this }
-  u64(v: number | bigint): this { const at = this.reserve(8); this.view.setBigUint64(at, BigInt(v), true); return this }
-  i64(v: number | bigint): this { const at = this.reserve(8); this.view.setBigInt64(at, BigInt(v), true); return this }
-  bytes(b: Uint8Array): this { const at = this.reserve(b.length); this.buf.set(b, at); return this }
+  u8(v: number): this {
+    const at = this.reserve(1)
+    this.view.setUint8(at, v)
+    return this
+  }
+  i8(v: number): this {
+    const at = this.reserve(1)
+    this.view.setInt8(at, v)
+    return this
+  }
+  u16(v: number): this {
+    const at = this.reserve(2)
+    this.view.setUint16(at, v, true)
+    return this
+  }
+  i16(v: number): this {
+    const at = this.reserve(2)
+    this.view.setInt16(at, v, true)
+    return this
+  }
+  u32(v: number): this {
+    const at = this.reserve(4)
+    this.view.setUint32(at, v, true)
+    return this
+  }
+  i32(v: number): this {
+    const at = this.reserve(4)
+    this.view.setInt32(at, v, true)
+    return this
+  }
+  f32(v: number): this {
+    const at = this.reserve(4)
+    this.view.setFloat32(at, v, true)
+    return this
+  }
+  f64(v: number): this {
+    const at = this.reserve(8)
+    this.view.setFloat64(at, v, true)
+    return this
+  }
+  u64(v: number | bigint): this {
+    const at = this.reserve(8)
+    this.view.setBigUint64(at, BigInt(v), true)
+    return this
+  }
+  i64(v: number | bigint): this {
+    const at = this.reserve(8)
+    this.view.setBigInt64(at, BigInt(v), true)
+    return this
+  }
+  bytes(b: Uint8Array): this {
+    const at = this.reserve(b.length)
+    this.buf.set(b, at)
+    return this
+  }
   /** GGUF string: u64 byte length + UTF-8. */
   str(s: string): this {
     const b = ByteWriter.encoder.encode(s)
@@ -74,9 +118,7 @@ export class ByteWriter {
 export type GgufScalarType = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'bool' | 'string' | 'u64' | 'i64' | 'f64'
 type Scalar = number | bigint | boolean | string
 
-export type GgufMetaValue =
-  | { type: GgufScalarType; value: Scalar }
-  | { type: 'array'; itemType: GgufScalarType; value: readonly Scalar[] }
+export type GgufMetaValue = { type: GgufScalarType; value: Scalar } | { type: 'array'; itemType: GgufScalarType; value: readonly Scalar[] }
 
 /** Plain values are typed the way tests usually mean them: see `toMetaValue`. */
 export type GgufMetaInput = GgufMetaValue | Scalar | readonly string[] | readonly number[]
@@ -99,7 +141,19 @@ export const meta = {
 }
 
 const VALUE_TYPE_IDS: Record<GgufScalarType | 'array', number> = {
-  u8: 0, i8: 1, u16: 2, i16: 3, u32: 4, i32: 5, f32: 6, bool: 7, string: 8, array: 9, u64: 10, i64: 11, f64: 12,
+  u8: 0,
+  i8: 1,
+  u16: 2,
+  i16: 3,
+  u32: 4,
+  i32: 5,
+  f32: 6,
+  bool: 7,
+  string: 8,
+  array: 9,
+  u64: 10,
+  i64: 11,
+  f64: 12,
 }
 
 function inferScalarType(v: Scalar): GgufScalarType {
@@ -126,18 +180,42 @@ function toMetaValue(input: GgufMetaInput): GgufMetaValue {
 
 function writeScalar(w: ByteWriter, type: GgufScalarType, v: Scalar): void {
   switch (type) {
-    case 'u8': w.u8(Number(v)); break
-    case 'i8': w.i8(Number(v)); break
-    case 'u16': w.u16(Number(v)); break
-    case 'i16': w.i16(Number(v)); break
-    case 'u32': w.u32(Number(v)); break
-    case 'i32': w.i32(Number(v)); break
-    case 'f32': w.f32(Number(v)); break
-    case 'f64': w.f64(Number(v)); break
-    case 'u64': w.u64(typeof v === 'bigint' ? v : Number(v)); break
-    case 'i64': w.i64(typeof v === 'bigint' ? v : Number(v)); break
-    case 'bool': w.u8(v ? 1 : 0); break
-    case 'string': w.str(String(v)); break
+    case 'u8':
+      w.u8(Number(v))
+      break
+    case 'i8':
+      w.i8(Number(v))
+      break
+    case 'u16':
+      w.u16(Number(v))
+      break
+    case 'i16':
+      w.i16(Number(v))
+      break
+    case 'u32':
+      w.u32(Number(v))
+      break
+    case 'i32':
+      w.i32(Number(v))
+      break
+    case 'f32':
+      w.f32(Number(v))
+      break
+    case 'f64':
+      w.f64(Number(v))
+      break
+    case 'u64':
+      w.u64(typeof v === 'bigint' ? v : Number(v))
+      break
+    case 'i64':
+      w.i64(typeof v === 'bigint' ? v : Number(v))
+      break
+    case 'bool':
+      w.u8(v ? 1 : 0)
+      break
+    case 'string':
+      w.str(String(v))
+      break
   }
 }
 
@@ -173,9 +251,8 @@ function resolveTypeId(type: string | number): number {
 
 export function buildGguf(options: BuildGgufOptions = {}): Uint8Array {
   const source = options.metadata ?? []
-  const entries: Array<readonly [string, GgufMetaInput]> = Symbol.iterator in source
-    ? [...(source as Iterable<readonly [string, GgufMetaInput]>)]
-    : Object.entries(source as Record<string, GgufMetaInput>)
+  const entries: Array<readonly [string, GgufMetaInput]> =
+    Symbol.iterator in source ? [...(source as Iterable<readonly [string, GgufMetaInput]>)] : Object.entries(source as Record<string, GgufMetaInput>)
   const kv = entries.map(([key, value]) => [key, toMetaValue(value)] as const)
   const alignmentEntry = kv.find(([key]) => key === 'general.alignment')
   let alignment = options.alignment ?? 32
@@ -190,7 +267,9 @@ export function buildGguf(options: BuildGgufOptions = {}): Uint8Array {
 
   const w = new ByteWriter()
   w.bytes(new Uint8Array([0x47, 0x47, 0x55, 0x46])) // "GGUF"
-  w.u32(options.version ?? 3).u64(tensors.length).u64(kv.length)
+  w.u32(options.version ?? 3)
+    .u64(tensors.length)
+    .u64(kv.length)
   for (const [key, value] of kv) {
     w.str(key).i32(VALUE_TYPE_IDS[value.type])
     if (value.type === 'array') {
@@ -233,11 +312,7 @@ export interface BuildSafetensorsOptions {
 }
 
 /** Tensors are laid out in the order given; metadata becomes `__metadata__`. */
-export function buildSafetensors(
-  tensors: readonly SafetensorsTensorSpec[],
-  metadata?: Readonly<Record<string, string>>,
-  options: BuildSafetensorsOptions = {},
-): Uint8Array {
+export function buildSafetensors(tensors: readonly SafetensorsTensorSpec[], metadata?: Readonly<Record<string, string>>, options: BuildSafetensorsOptions = {}): Uint8Array {
   const header: Record<string, unknown> = {}
   if (metadata !== undefined) header.__metadata__ = metadata
   let offset = 0
@@ -256,7 +331,9 @@ export function buildSafetensors(
   const json = new TextEncoder().encode(JSON.stringify(header))
   const padded = Math.ceil(json.length / 8) * 8
   const w = new ByteWriter()
-  w.u64(padded).bytes(json).bytes(new Uint8Array(padded - json.length).fill(0x20))
+  w.u64(padded)
+    .bytes(json)
+    .bytes(new Uint8Array(padded - json.length).fill(0x20))
   if (options.tensorData === 'none') return w.toUint8Array()
   const random = seededRandom(options.seed ?? 1)
   const data = new Uint8Array(offset)

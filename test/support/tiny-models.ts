@@ -10,7 +10,6 @@ import { buildGguf, meta } from './model-files.ts'
 import type { TestRepo } from './hub-server.ts'
 import { loadMlx, type MlxArray, type MlxCore } from '../../src/native/mlx.ts'
 
-
 /**
  * Llama-shaped, small: 2 layers, hidden 256, 8 heads of 32, 2 KV heads, FFN 512, vocab 256. (The MLX build in
  * @frost-beta/mlx 0.0.7 quantizes 4-bit only when the input dimension is at least 256.)
@@ -143,7 +142,13 @@ export function tinyGguf(): Uint8Array {
       ['llama.attention.key_length', meta.u32(c.head_dim)],
       ['llama.attention.value_length', meta.u32(c.head_dim)],
       ['llama.vocab_size', meta.u32(c.vocab_size)],
-      ['tokenizer.ggml.tokens', meta.array('string', Array.from({ length: c.vocab_size }, (_, i) => `t${i}`))],
+      [
+        'tokenizer.ggml.tokens',
+        meta.array(
+          'string',
+          Array.from({ length: c.vocab_size }, (_, i) => `t${i}`),
+        ),
+      ],
     ],
     tensors,
   })

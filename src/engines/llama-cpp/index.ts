@@ -7,7 +7,15 @@ import { checkLlamaCppOptions, normalizeLlamaCppOptions } from './options.ts'
 
 export const llamaCpp = {
   // llama-server -ctk/-ctv values (tools/server/README.md).
-  info: { id: 'llama.cpp', title: 'llama.cpp (llama-server)', formats: ['gguf'], kvCacheTypes: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'], defaultKvCache: 'f16', defaultPort: 8080, needsModel: true },
+  info: {
+    id: 'llama.cpp',
+    title: 'llama.cpp (llama-server)',
+    formats: ['gguf'],
+    kvCacheTypes: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'],
+    defaultKvCache: 'f16',
+    defaultPort: 8080,
+    needsModel: true,
+  },
   executable: { source: { brew: 'llama.cpp' }, binary: 'llama-server' },
   readOptions: (read, kvCache) => {
     const options = normalizeLlamaCppOptions(read)
@@ -16,7 +24,17 @@ export const llamaCpp = {
   sizing: {
     memory: ({ deployment, architecture }) => {
       const o = optionsFor(deployment, 'llama.cpp')
-      return llamaCppMemory(architecture, { contextPerSlot: deployment.context, parallel: deployment.parallel, typeK: deployment.kvCache, typeV: deployment.kvCache, flashAttention: o.flashAttention, ubatch: o.ubatch, batch: o.batch, kvUnified: o.kvUnified, swaFull: o.swaFull })
+      return llamaCppMemory(architecture, {
+        contextPerSlot: deployment.context,
+        parallel: deployment.parallel,
+        typeK: deployment.kvCache,
+        typeV: deployment.kvCache,
+        flashAttention: o.flashAttention,
+        ubatch: o.ubatch,
+        batch: o.batch,
+        kvUnified: o.kvUnified,
+        swaFull: o.swaFull,
+      })
     },
     cacheLayout: 'ggml',
     speedFamily: 'llama.cpp',

@@ -29,25 +29,36 @@ export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
   const options = optionsFor(deployment, 'llama.cpp')
   const firstPart = primaryGguf(requireModelFiles(inputs))
   const args = [
-    '-m', firstPart,
-    '--host', deployment.bind,
-    '--port', String(deployment.port),
+    '-m',
+    firstPart,
+    '--host',
+    deployment.bind,
+    '--port',
+    String(deployment.port),
     // fleet's context is per slot; llama-server's -c is the whole KV cache, divided among the -np slots.
-    '-c', String(deployment.context * deployment.parallel),
-    '-np', String(deployment.parallel),
+    '-c',
+    String(deployment.context * deployment.parallel),
+    '-np',
+    String(deployment.parallel),
     ...(options.kvUnified ? ['-kvu'] : []),
-    '-ctk', deployment.kvCache,
-    '-ctv', deployment.kvCache,
-    '-fa', options.flashAttention,
-    '-b', String(options.batch),
-    '-ub', String(options.ubatch),
+    '-ctk',
+    deployment.kvCache,
+    '-ctv',
+    deployment.kvCache,
+    '-fa',
+    options.flashAttention,
+    '-b',
+    String(options.batch),
+    '-ub',
+    String(options.ubatch),
     ...(options.swaFull ? ['--swa-full'] : []),
     // Saved slot states live in host RAM up to --cache-ram MiB (default 8192): bound them to what the plan counts.
     ...cacheRamLimit(inputs.limits?.promptCacheBytes ?? null),
     // /metrics (Prometheus llamacpp:* counters) for `fleet status`; off by default.
     '--metrics',
     // Clients name the deployment, not the -m path that /v1/models would otherwise report as the model id.
-    '--alias', deployment.name,
+    '--alias',
+    deployment.name,
     // Last, so the user's flags override fleet's (common_params_parse applies argv in order).
     ...options.args,
   ]

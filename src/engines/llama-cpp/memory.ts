@@ -7,16 +7,7 @@
 import type { Architecture, LayerSpec } from '../../model/architecture.ts'
 import type { MemoryEstimate } from '../shared/memory-estimate.ts'
 import { llamaCppComputeBuffers } from './compute.ts'
-import {
-  MiB,
-  ggmlRowBytes,
-  isAttention,
-  llamaKvElements,
-  missingRecurrentSpecNotes,
-  padTo,
-  recurrentGeometry,
-  slidingWindow,
-} from '../shared/kv-layers.ts'
+import { MiB, ggmlRowBytes, isAttention, llamaKvElements, missingRecurrentSpecNotes, padTo, recurrentGeometry, slidingWindow } from '../shared/kv-layers.ts'
 
 export interface LlamaCppDeployment {
   /** Tokens per slot; fleet passes `-c contextPerSlot × parallel`. */
@@ -183,7 +174,12 @@ function kvBytes(arch: Architecture, g: LlamaCppGeometry, typeK: string, typeV: 
  * - context checkpoints (PR #15293) for SWA / recurrent models: each holds one sequence's SWA cells and recurrent
  *   state, taken every checkpoint-every-n-tokens of prefill and at the end of a prompt, up to ctx-checkpoints per slot.
  */
-function hostCaches(arch: Architecture, g: LlamaCppGeometry, d: LlamaCppDeployment, kv: ReturnType<typeof kvBytes>): { ram: number; checkpoints: number; perCheckpoint: number; checkpointsPerSlot: number } {
+function hostCaches(
+  arch: Architecture,
+  g: LlamaCppGeometry,
+  d: LlamaCppDeployment,
+  kv: ReturnType<typeof kvBytes>,
+): { ram: number; checkpoints: number; perCheckpoint: number; checkpointsPerSlot: number } {
   const context = Math.min(d.contextPerSlot, g.nCtxSeq)
   const window = slidingWindow(arch)
   const swaCellsPerSeq = window === null ? 0 : Math.min(context, g.swaCellsPerStream, window + g.nUbatch)

@@ -40,5 +40,13 @@ const FLOAT_CACHE_TYPES: readonly KvCacheType[] = ['f16', 'f32', 'bf16']
 
 export function checkLlamaCppOptions(d: { readonly kvCache: KvCacheType; readonly options: LlamaCppOptions }): OptionIssue[] {
   if (d.options.flashAttention !== 'off' || FLOAT_CACHE_TYPES.includes(d.kvCache)) return []
-  return [{ field: 'kvCache', severity: 'error', code: 'quantized-v-needs-flash-attention', message: `llama-server cannot use a ${d.kvCache} V cache with flash attention off`, hint: 'Set options.flashAttention: on (or auto), or use kvCache: f16' }]
+  return [
+    {
+      field: 'kvCache',
+      severity: 'error',
+      code: 'quantized-v-needs-flash-attention',
+      message: `llama-server cannot use a ${d.kvCache} V cache with flash attention off`,
+      hint: 'Set options.flashAttention: on (or auto), or use kvCache: f16',
+    },
+  ]
 }

@@ -24,17 +24,25 @@ export function mlxLmLaunch(inputs: EngineInputs): EngineLaunch {
   const snapshotDir = requireSnapshotDir(inputs)
   const args = [
     // An absolute path exists, so mlx_lm.utils._download uses it as is and never asks the Hub.
-    '--model', snapshotDir,
-    '--host', deployment.bind,
-    '--port', String(deployment.port),
+    '--model',
+    snapshotDir,
+    '--host',
+    deployment.bind,
+    '--port',
+    String(deployment.port),
     // One batch slot per parallel request, for decoding and for prompt processing alike.
-    '--decode-concurrency', String(deployment.parallel),
-    '--prompt-concurrency', String(deployment.parallel),
-    '--prompt-cache-size', String(options.promptCacheSize),
+    '--decode-concurrency',
+    String(deployment.parallel),
+    '--prompt-concurrency',
+    String(deployment.parallel),
+    '--prompt-cache-size',
+    String(options.promptCacheSize),
     // The plan budgets retained caches; passing that budget makes it the server's limit (it trims its LRU to it).
     ...promptCacheLimit(options.promptCacheBytes ?? inputs.limits?.promptCacheBytes ?? null),
-    '--prefill-step-size', String(options.prefillStepSize),
-    '--max-tokens', String(options.maxTokens),
+    '--prefill-step-size',
+    String(options.prefillStepSize),
+    '--max-tokens',
+    String(options.maxTokens),
     // Last: argparse keeps the last value of a repeated flag, so the user's args win.
     ...options.args,
   ]

@@ -65,7 +65,10 @@ export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstim
     budget = Math.min(d.promptCacheBytes, size * entry)
   } else if (!trimmable) {
     budget = size * entry
-    if (entry > 0 && size > 0) notes.push(`mlx-lm cannot trim this model's caches (sliding window filled, or recurrent state), so its prompt cache keeps every prefix of a conversation: budgeted at all ${size} entries (${((size * entry) / GiB).toFixed(1)} GiB at full context); set promptCacheBytes to cap it`)
+    if (entry > 0 && size > 0)
+      notes.push(
+        `mlx-lm cannot trim this model's caches (sliding window filled, or recurrent state), so its prompt cache keeps every prefix of a conversation: budgeted at all ${size} entries (${((size * entry) / GiB).toFixed(1)} GiB at full context); set promptCacheBytes to cap it`,
+      )
   } else {
     budget = Math.min(size, decodeBatch) * entry
     if (size > decodeBatch && entry > 0) {
@@ -73,7 +76,8 @@ export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstim
     }
   }
   const pinned = size > 0 ? core.pinned : 0
-  if (pinned > 0) notes.push(`a finished request's prompt-cache entry is a lazy slice of the whole batch cache until it is reused: up to ${(pinned / GiB).toFixed(1)} GiB more per such entry, counted once`)
+  if (pinned > 0)
+    notes.push(`a finished request's prompt-cache entry is a lazy slice of the whole batch cache until it is reused: up to ${(pinned / GiB).toFixed(1)} GiB more per such entry, counted once`)
 
   return {
     kvCacheBytes: core.kv,

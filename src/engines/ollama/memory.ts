@@ -34,9 +34,7 @@ export const OLLAMA_SERVER_BYTES = 384 * MiB
  * Families Ollama forces to one slot (server/sched.go Scheduler.load: "model architecture does not currently
  * support parallel requests"), compared with underscores removed so HF model_type spellings match.
  */
-const SINGLE_SLOT_FAMILIES: ReadonlySet<string> = new Set([
-  'mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotronh', 'nemotronhmoe', 'nemotronhomni',
-])
+const SINGLE_SLOT_FAMILIES: ReadonlySet<string> = new Set(['mllama', 'qwen3vl', 'qwen3vlmoe', 'qwen35', 'qwen35moe', 'qwen3next', 'lfm2', 'lfm2moe', 'nemotronh', 'nemotronhmoe', 'nemotronhomni'])
 
 /**
  * server/sched.go generationBatchForContext: without a num_batch, Ollama passes -b/-ub 2048 above 32768 total

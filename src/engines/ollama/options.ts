@@ -18,5 +18,7 @@ export function normalizeOllamaOptions(read: OptionReader): OllamaOptions {
 
 export function checkOllamaOptions(d: { readonly kvCache: KvCacheType; readonly options: OllamaOptions }): OptionIssue[] {
   if (d.options.flashAttention || d.kvCache === 'f16') return []
-  return [{ field: 'kvCache', severity: 'warning', code: 'kv-type-ignored', message: `Ollama ignores kvCache ${d.kvCache} without flash attention and uses f16`, hint: 'Set options.flashAttention: true' }]
+  return [
+    { field: 'kvCache', severity: 'warning', code: 'kv-type-ignored', message: `Ollama ignores kvCache ${d.kvCache} without flash attention and uses f16`, hint: 'Set options.flashAttention: true' },
+  ]
 }

@@ -13,10 +13,7 @@ import type { ServedEngineId } from '../../config/written.ts'
 import { ENGINE_MODULES } from '../index.ts'
 import { UserError } from '../../errors.ts'
 
-export type ExecutableResolution =
-  | { readonly ok: true; readonly path: string }
-  | { readonly ok: false; readonly reason: string; readonly hint: string; readonly installable: boolean }
-
+export type ExecutableResolution = { readonly ok: true; readonly path: string } | { readonly ok: false; readonly reason: string; readonly hint: string; readonly installable: boolean }
 
 export interface ExecutableDeps {
   readonly isExecutable: (path: string) => Promise<boolean>
@@ -44,7 +41,6 @@ export async function isExecutableFile(path: string): Promise<boolean> {
   }
 }
 
-
 function depsWith(overrides: Partial<ExecutableDeps> = {}): ExecutableDeps {
   return { isExecutable: isExecutableFile, run: runProgram, searchPath: process.env.PATH ?? '', ...overrides }
 }
@@ -56,11 +52,7 @@ export function pythonVenvDir(source: PythonSource, stateRoot: string): string {
   return join(stateRoot, 'venvs', `${source.package}-${source.version}`)
 }
 
-export async function resolveExecutable(
-  engine: ServedEngineId,
-  source: EngineSource,
-  options: { stateRoot: string; deps?: Partial<ExecutableDeps> },
-): Promise<ExecutableResolution> {
+export async function resolveExecutable(engine: ServedEngineId, source: EngineSource, options: { stateRoot: string; deps?: Partial<ExecutableDeps> }): Promise<ExecutableResolution> {
   const deps = depsWith(options.deps)
   const binary = engineBinary(engine)
   switch (source.kind) {
@@ -84,7 +76,10 @@ async function resolveDeclaredPath(engine: ServedEngineId, path: string, deps: E
 /** brew itself: the default prefixes first (launchd and ssh sessions often lack Homebrew on PATH), then PATH. */
 export async function findBrew(deps: Partial<ExecutableDeps> = {}): Promise<string | null> {
   const { isExecutable, searchPath } = depsWith(deps)
-  const onPath = searchPath.split(delimiter).filter((dir) => isAbsolute(dir)).map((dir) => join(dir, 'brew'))
+  const onPath = searchPath
+    .split(delimiter)
+    .filter((dir) => isAbsolute(dir))
+    .map((dir) => join(dir, 'brew'))
   for (const candidate of [...BREW_CANDIDATES, ...onPath]) if (await isExecutable(candidate)) return candidate
   return null
 }
@@ -124,12 +119,7 @@ async function resolvePython(source: PythonSource, binary: string, stateRoot: st
  * `python` must be 3.10 or later for vllm-mlx (pyproject requires-python); macOS's /usr/bin/python3 is older, so
  * callers should prefer Homebrew's python3. Installing into an existing environment is safe (pip is idempotent).
  */
-export async function installPythonEngine(
-  source: PythonSource,
-  stateRoot: string,
-  run: ProgramRunner = runProgram,
-  options: { python?: string } = {},
-): Promise<string> {
+export async function installPythonEngine(source: PythonSource, stateRoot: string, run: ProgramRunner = runProgram, options: { python?: string } = {}): Promise<string> {
   const dir = pythonVenvDir(source, stateRoot)
   const python = options.python ?? 'python3'
   const venv = await run(python, ['-m', 'venv', dir])

@@ -107,11 +107,7 @@ async function completionAttempt(probe: Extract<ReadinessProbe, { kind: 'complet
   return Array.isArray(choices) && choices.length > 0 ? { ready: true } : notReady(`POST ${probe.url} answered without choices: ${snippet(text)}`)
 }
 
-async function ollamaAttempt(
-  probe: Extract<ReadinessProbe, { kind: 'ollama' }>,
-  state: { created: boolean; preloaded: boolean },
-  context: AttemptContext,
-): Promise<Observation> {
+async function ollamaAttempt(probe: Extract<ReadinessProbe, { kind: 'ollama' }>, state: { created: boolean; preloaded: boolean }, context: AttemptContext): Promise<Observation> {
   const request = { fetch: context.fetch, signal: context.signal }
   const version = await context.fetch(`${probe.baseUrl}/api/version`, request)
   await version.body?.cancel()

@@ -33,14 +33,25 @@ const QWEN25_72B = arch({ modelType: 'qwen2', hiddenSize: 8192, vocabSize: 15206
 // Gemma-3-27B: 62 layers, layer i full iff (i + 1) % 6 == 0 (10 full, 52 sliding, window 1024), 32 heads,
 // 16 KV heads × 128, hidden 5376, FFN 21504, vocab 262208.
 const GEMMA3_27B = arch({
-  modelType: 'gemma3_text', hiddenSize: 5376, vocabSize: 262208, numHeads: 32, headDim: 128, intermediateSize: 21504,
+  modelType: 'gemma3_text',
+  hiddenSize: 5376,
+  vocabSize: 262208,
+  numHeads: 32,
+  headDim: 128,
+  intermediateSize: 21504,
   layers: Array.from({ length: 62 }, (_, i) => ((i + 1) % 6 === 0 ? full(16, 128) : sliding(16, 128, 1024))),
 })
 const GPT_OSS_MOE = (experts: number): MoeSpec => ({ numExperts: experts, expertsPerToken: 4, numSharedExperts: 0, expertIntermediateSize: 2880, sharedIntermediateSize: 0 })
 // gpt-oss-120b: 36 layers alternating sliding (window 128, even i) / full, 64 heads, 8 KV heads × 64, hidden 2880,
 // 128 experts (top-4) of width 2880, vocab 201088.
 const GPT_OSS_120B = arch({
-  modelType: 'gpt_oss', hiddenSize: 2880, vocabSize: 201088, numHeads: 64, headDim: 64, intermediateSize: 2880, moe: GPT_OSS_MOE(128),
+  modelType: 'gpt_oss',
+  hiddenSize: 2880,
+  vocabSize: 201088,
+  numHeads: 64,
+  headDim: 64,
+  intermediateSize: 2880,
+  moe: GPT_OSS_MOE(128),
   layers: Array.from({ length: 36 }, (_, i) => (i % 2 === 0 ? sliding(8, 64, 128, true) : full(8, 64, true))),
 })
 // gpt-oss-20b: same layout with 24 layers and 32 experts.
@@ -48,7 +59,12 @@ const GPT_OSS_20B = arch({ ...GPT_OSS_120B, moe: GPT_OSS_MOE(32), layers: GPT_OS
 // DeepSeek-V3: 61 MLA layers, 128 heads, kv_lora_rank 512, qk_rope 64, qk_nope 128, v_head 128, q_lora 1536,
 // hidden 7168, vocab 129280; GGUF MLA layout n_head_kv = 1, key_length 576, value_length 512.
 const DEEPSEEK_V3 = arch({
-  modelType: 'deepseek_v3', hiddenSize: 7168, vocabSize: 129280, numHeads: 128, headDim: 192, intermediateSize: 18432,
+  modelType: 'deepseek_v3',
+  hiddenSize: 7168,
+  vocabSize: 129280,
+  numHeads: 128,
+  headDim: 192,
+  intermediateSize: 18432,
   mla: { kvLoraRank: 512, qLoraRank: 1536, qkRopeHeadDim: 64, qkNopeHeadDim: 128, vHeadDim: 128 },
   moe: { numExperts: 256, expertsPerToken: 8, numSharedExperts: 1, expertIntermediateSize: 2048, sharedIntermediateSize: 2048 },
   layers: Array.from({ length: 61 }, (_, i) => ({ kind: 'mla' as const, kvHeads: 1, headDimK: 576, headDimV: 512, window: null, moe: i >= 3 })),
@@ -56,7 +72,13 @@ const DEEPSEEK_V3 = arch({
 // Qwen3-Next-80B-A3B: 48 layers, every 4th full attention (2 KV heads × 256, 16 heads), the rest gated delta net
 // (16 key heads × 128, 32 value heads × 128, conv kernel 4), hidden 2048, 512 experts top-10, vocab 151936.
 const QWEN3_NEXT = arch({
-  modelType: 'qwen3_next', hiddenSize: 2048, vocabSize: 151936, numHeads: 16, headDim: 256, intermediateSize: 5120, trainedContext: 262144,
+  modelType: 'qwen3_next',
+  hiddenSize: 2048,
+  vocabSize: 151936,
+  numHeads: 16,
+  headDim: 256,
+  intermediateSize: 5120,
+  trainedContext: 262144,
   linear: { numKeyHeads: 16, numValueHeads: 32, keyHeadDim: 128, valueHeadDim: 128, convKernel: 4 },
   moe: { numExperts: 512, expertsPerToken: 10, numSharedExperts: 1, expertIntermediateSize: 512, sharedIntermediateSize: 512 },
   layers: Array.from({ length: 48 }, (_, i) => ((i + 1) % 4 === 0 ? full(2, 256, true) : none('linear', true))),
@@ -69,7 +91,16 @@ const LLAMA_3_70B = arch({ modelType: 'llama', hiddenSize: 8192, vocabSize: 1282
 const MISTRAL_7B = arch({ modelType: 'mistral', hiddenSize: 4096, vocabSize: 32000, numHeads: 32, headDim: 128, intermediateSize: 14336, layers: Array.from({ length: 32 }, () => full(8, 128)) })
 
 const llama = (o: Partial<LlamaCppDeployment> = {}): LlamaCppDeployment => ({
-  contextPerSlot: 131072, parallel: 1, typeK: 'f16', typeV: 'f16', flashAttention: 'on', ubatch: 512, batch: 2048, kvUnified: false, swaFull: false, ...o,
+  contextPerSlot: 131072,
+  parallel: 1,
+  typeK: 'f16',
+  typeV: 'f16',
+  flashAttention: 'on',
+  ubatch: 512,
+  batch: 2048,
+  kvUnified: false,
+  swaFull: false,
+  ...o,
 })
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -227,7 +227,9 @@ export function unfusedPrefillNote(arch: Architecture): string[] {
   const mla = arch.layers.some((l) => l.kind === 'mla')
   const notes: string[] = []
   if (unfused) notes.push('MLX has no fused prefill attention for this head size: each prompt chunk materialises heads × chunk × context scores; a smaller prefill step lowers that peak')
-  if (mla) notes.push('mlx-lm caches the MLA latent (kv_lora_rank + rope per token), but prefill builds heads × chunk × context position scores and decompresses K/V over the whole context; a smaller prefill step lowers that peak')
+  if (mla)
+    notes.push(
+      'mlx-lm caches the MLA latent (kv_lora_rank + rope per token), but prefill builds heads × chunk × context position scores and decompresses K/V over the whole context; a smaller prefill step lowers that peak',
+    )
   return notes
 }
-

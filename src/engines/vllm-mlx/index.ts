@@ -14,7 +14,15 @@ export const vllmMlx = {
   sizing: {
     memory: ({ deployment, machine, architecture, weightsBytes }) => {
       const o = optionsFor(deployment, 'vllm-mlx')
-      return vllmMlxMemory(architecture, { contextPerSlot: deployment.context, parallel: deployment.parallel, dtypeBytes: deployment.kvCache === 'f32' ? 4 : 2, continuousBatching: o.continuousBatching, cacheMemoryBytes: o.cacheMemoryBytes, machineMemoryBytes: machine.memoryBytes, weightsBytes })
+      return vllmMlxMemory(architecture, {
+        contextPerSlot: deployment.context,
+        parallel: deployment.parallel,
+        dtypeBytes: deployment.kvCache === 'f32' ? 4 : 2,
+        continuousBatching: o.continuousBatching,
+        cacheMemoryBytes: o.cacheMemoryBytes,
+        machineMemoryBytes: machine.memoryBytes,
+        weightsBytes,
+      })
     },
     cacheLayout: 'mlx',
     speedFamily: 'mlx-lm',

@@ -17,10 +17,14 @@ export function vllmMlxLaunch(inputs: EngineInputs): EngineLaunch {
     // An existing path is loaded as is (through mlx-lm), so the Hub is never asked.
     snapshotDir,
     // Without it the API model id is the snapshot path, and server.py `_validate_model_name` rejects any other name.
-    '--served-model-name', deployment.name,
-    '--host', deployment.bind,
-    '--port', String(deployment.port),
-    '--max-num-seqs', String(deployment.parallel),
+    '--served-model-name',
+    deployment.name,
+    '--host',
+    deployment.bind,
+    '--port',
+    String(deployment.port),
+    '--max-num-seqs',
+    String(deployment.parallel),
     ...(options.continuousBatching ? ['--continuous-batching'] : []),
     ...(options.cacheMemoryBytes === null ? [] : ['--cache-memory-mb', String(Math.max(1, Math.floor(options.cacheMemoryBytes / 2 ** 20)))]),
     // Last: argparse keeps the last value of a repeated flag.

@@ -14,5 +14,10 @@ export const VLLM_MLX_OPTION_DEFAULTS = { continuousBatching: true, cacheMemoryB
 
 export function normalizeVllmMlxOptions(read: OptionReader): VllmMlxOptions {
   const d = VLLM_MLX_OPTION_DEFAULTS
-  return { engine: 'vllm-mlx', continuousBatching: read.bool('continuousBatching') ?? d.continuousBatching, cacheMemoryBytes: read.size('cacheMemory') ?? d.cacheMemoryBytes, args: read.strings('args') }
+  return {
+    engine: 'vllm-mlx',
+    continuousBatching: read.bool('continuousBatching') ?? d.continuousBatching,
+    cacheMemoryBytes: read.size('cacheMemory') ?? d.cacheMemoryBytes,
+    args: read.strings('args'),
+  }
 }
