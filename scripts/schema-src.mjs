@@ -66,6 +66,7 @@ const engineOptions = {
       ubatch: { type: 'integer', minimum: 1, description: 'Physical batch size (-ub, default 512); sizes the compute buffer and the sliding-window cache.', examples: [512] },
       kvUnified: { type: 'boolean', description: 'One KV pool shared by all slots (-kvu) instead of context ÷ parallel per slot.', examples: [false] },
       swaFull: { type: 'boolean', description: 'Full-size cache for sliding-window layers (--swa-full); costs memory, enables prompt-cache reuse.', examples: [false] },
+      cacheRam: size('Host-RAM prompt cache limit (--cache-ram): saved slot states a busy server keeps; 0 disables it. Default: the budget fleet plans (one full-context conversation per slot, at most llama-server\'s 8 GiB).', ['4GiB', 0]),
       args,
     },
   },
@@ -313,6 +314,12 @@ const schema = {
           examples: [0.8],
         },
         minDecodeTokensPerSecond: { type: 'number', minimum: 0, description: "Shorthand for min-decode-speed's threshold in tokens/s at full context (default 8).", examples: [8] },
+        fitOn: {
+          enum: ['peak', 'load'],
+          description:
+            'Which memory figure the fit rules judge: peak (default) includes the caches a busy server fills lazily (prompt caches, --cache-ram, prefill transients); load counts only what is allocated at start-up, for setups that cap or disable those caches.',
+          examples: ['peak'],
+        },
         'fits-in-budget': { ...ruleSetting, examples: ['error'] },
         'memory-fraction': { ...ruleSetting, examples: [{ severity: 'warning', value: 0.8 }] },
         headroom: { ...ruleSetting, examples: [{ value: 0.8 }] },

@@ -13,7 +13,7 @@ import type { Diagnostic, PathSegment } from './diagnostics.ts'
 import { diagnosticAt, type FleetSource } from './source.ts'
 import type { Deployment, EngineOptions, EngineSource, Fleet, HfSource, Machine, Model, RuleSetting } from './types.ts'
 import { parseBandwidth, parseContext, parseMemorySize, parseSize } from './units.ts'
-import type { ServedEngineId, ServiceManager } from './written.ts'
+import type { FitOn, ServedEngineId, ServiceManager } from './written.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -37,9 +37,10 @@ export function normalize(source: FleetSource): NormalizeResult {
   const models = entries(root.models).map(([name, m]) => normalizeModel(name, m, report))
   const deployments = normalizeDeployments(root.deployments, machines, models, defaults, report)
   const rules = normalizeRules(root.rules, report)
+  const fitOn: FitOn = isObj(root.rules) && root.rules.fitOn === 'load' ? 'load' : 'peak'
   const engines = normalizeEngines(root.engines)
   const restartThrottleSeconds = int(isObj(root.defaults) ? root.defaults.restartThrottle : undefined) ?? BUILTIN_DEFAULTS.restartThrottleSeconds
-  return { fleet: { file: source.file, machines, models, deployments, rules, engines, restartThrottleSeconds }, diagnostics }
+  return { fleet: { file: source.file, machines, models, deployments, rules, fitOn, engines, restartThrottleSeconds }, diagnostics }
 }
 
 type Report = (path: readonly PathSegment[], fields: Parameters<typeof diagnosticAt>[2]) => void

@@ -4,6 +4,7 @@
  */
 import type { EngineId, KvCacheType, ModelFormat } from '../catalog/engines.ts'
 import type { RuleId, RuleSeverity } from '../rules/catalog.ts'
+import type { FitOn } from './written.ts'
 import type { ServedEngineId, ServiceManager } from './written.ts'
 import type { CommandOptions } from '../engines/command/options.ts'
 import type { LlamaCppOptions } from '../engines/llama-cpp/options.ts'
@@ -25,6 +26,8 @@ export interface Fleet {
   readonly models: readonly Model[]
   readonly deployments: readonly Deployment[]
   readonly rules: Readonly<Record<RuleId, RuleSetting>>
+  /** Which memory figure the fit rules judge (rules.fitOn): the peak by default, or what is allocated at load. */
+  readonly fitOn: FitOn
   readonly engines: Readonly<Record<ServedEngineId, EngineSource>>
   /** Seconds between two starts of a crashed server. */
   readonly restartThrottleSeconds: number

@@ -98,6 +98,7 @@ export interface WrittenLlamaCppOptions {
   ubatch?: number
   kvUnified?: boolean
   swaFull?: boolean
+  cacheRam?: WrittenSize
   args?: string[]
 }
 
@@ -122,11 +123,19 @@ export interface WrittenCommandOptions {
 
 export type WrittenEngineOptions = WrittenMlxLmOptions | WrittenLlamaCppOptions | WrittenOllamaOptions | WrittenVllmMlxOptions | WrittenCommandOptions
 
+/**
+ * Which memory figure the fit rules judge: `peak` (default) counts the caches a busy server fills lazily (prompt
+ * caches, --cache-ram, prefill transients); `load` counts only what is allocated when the server starts.
+ */
+export const FIT_ON = ['peak', 'load'] as const
+export type FitOn = (typeof FIT_ON)[number]
+
 export type WrittenRuleSetting = RuleSeverity | { severity?: RuleSeverity; value?: number }
 
 export type WrittenRules = {
   maxMemoryFraction?: number
   minDecodeTokensPerSecond?: number
+  fitOn?: FitOn
 } & { [K in RuleId]?: WrittenRuleSetting }
 
 // Key lists: `satisfies Record<keyof T, true>` makes TypeScript reject a missing or an extra key.
@@ -155,7 +164,7 @@ export const DEPLOYMENT_KEYS = { machine: true, machines: true, model: true, eng
 >
 export const ENGINE_OPTION_KEYS = {
   'mlx-lm': { promptCacheBytes: true, promptCacheSize: true, prefillStepSize: true, maxTokens: true, args: true } satisfies Record<keyof WrittenMlxLmOptions, true>,
-  'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,
+  'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, cacheRam: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,
   ollama: { keepAlive: true, flashAttention: true } satisfies Record<keyof WrittenOllamaOptions, true>,
   'vllm-mlx': { continuousBatching: true, cacheMemory: true, args: true } satisfies Record<keyof WrittenVllmMlxOptions, true>,
   command: { command: true, healthUrl: true, env: true, cwd: true, memory: true } satisfies Record<keyof WrittenCommandOptions, true>,

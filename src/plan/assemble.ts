@@ -100,7 +100,11 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
       gpuWorkingSetSource: budget.gpuWorkingSetSource,
       budgetBytes: budget.budgetBytes,
       budget: { limitedBy: budget.limitedBy, derivation: budget.derivation },
-      usedBytes: sum((d) => d.memory?.totalBytes ?? 0),
+      // What the fit rules judge: the peak by default, or what is allocated at load (rules.fitOn: load).
+      usedBytes: sum((d) => (fleet.fitOn === 'load' ? (d.memory?.atLoadBytes ?? 0) : (d.memory?.peakBytes ?? 0))),
+      usedAtLoadBytes: sum((d) => d.memory?.atLoadBytes ?? 0),
+      usedPeakBytes: sum((d) => d.memory?.peakBytes ?? 0),
+      fitOn: fleet.fitOn,
       pools: {
         weights: pool(
           m.pools.weights,
@@ -113,7 +117,7 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
         ),
         buffers: pool(
           m.pools.buffers,
-          sum((d) => (d.memory ? d.memory.overhead.computeBytes + d.memory.overhead.runtimeBytes : 0)),
+          sum((d) => (d.memory ? d.memory.overhead.computeBytes + d.memory.overhead.transientBytes + d.memory.overhead.runtimeBytes : 0)),
         ),
       },
       deployments: deployments.filter((d) => d.machines.includes(m.name)).map((d) => d.name),
@@ -133,7 +137,7 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
       quant: f?.quant ?? model.quant,
       weightsBytes: f?.weights.totalBytes ?? null,
       downloadBytes: f ? (f.weights.files.length > 0 ? f.weights.files.reduce((s, file) => s + file.bytes, 0) : f.weights.totalBytes) : null,
-      trainedContext: f?.architecture.trainedContext ?? null,
+      trainedContext: f?.architecture?.trainedContext || null,
       factsSource: f?.source ?? null,
     }
   })

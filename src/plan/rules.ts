@@ -123,7 +123,7 @@ export function evaluateRules(ctx: RuleContext): Diagnostic[] {
     const facts = model ? ctx.facts.get(model.name) : undefined
     if (model && facts) {
       const limit = usableContext(model, facts)
-      if (d.context > limit.tokens) {
+      if (limit && d.context > limit.tokens) {
         raise(
           'context-exceeds-model',
           [...path, 'context'],
@@ -146,8 +146,10 @@ function fitHint(machine: MachinePlan, reserveBytes: number): string {
 }
 
 /** The longest context a model supports: its trained length, or that × the declared rope scaling factor. */
-export function usableContext(model: Model, facts: ModelFacts): { tokens: number; why: string } {
-  const trained = facts.architecture.trainedContext
+export function usableContext(model: Model, facts: ModelFacts): { tokens: number; why: string } | null {
+  // 0: the files do not say (a GGUF without context_length), so there is nothing to check against.
+  const trained = facts.architecture?.trainedContext ?? 0
+  if (trained === 0) return null
   if (!model.ropeScaling) return { tokens: trained, why: 'trained context' }
   return { tokens: Math.floor(trained * model.ropeScaling.factor), why: `context with ${model.ropeScaling.type} ×${model.ropeScaling.factor}` }
 }

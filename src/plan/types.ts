@@ -7,6 +7,7 @@ import type { Diagnostic } from '../config/diagnostics.ts'
 import type { EngineLaunch, ReadinessProbe } from '../engines/types.ts'
 import type { FactsSource, WeightFile } from '../resolve/facts.ts'
 import type { ServiceSpec } from '../services/types.ts'
+import type { FitOn } from '../config/written.ts'
 
 export const PLAN_VERSION = 1
 
@@ -38,7 +39,13 @@ export interface MachinePlan {
   readonly gpuWorkingSetSource: 'default' | 'declared' | 'measured'
   readonly budgetBytes: number
   readonly budget: { readonly limitedBy: 'ram-minus-reserve' | 'gpu-working-set'; readonly derivation: string }
+  /** What the fit rules judge: usedPeakBytes, or usedAtLoadBytes with rules.fitOn: load. */
   readonly usedBytes: number
+  /** Sum of the deployments' atLoadBytes. */
+  readonly usedAtLoadBytes: number
+  /** Sum of the deployments' peakBytes. */
+  readonly usedPeakBytes: number
+  readonly fitOn: FitOn
   readonly pools: { readonly weights: PoolUse | null; readonly kvCache: PoolUse | null; readonly buffers: PoolUse | null }
   readonly deployments: readonly string[]
 }
@@ -53,14 +60,26 @@ export interface MemoryBreakdown {
   readonly kvCacheBytes: number
   /** Everything else the engine allocates: recurrent state, compute/output buffers, prefill transients, runtime. */
   readonly overheadBytes: number
+  /**
+   * Started, every slot at full context: weights, KV, recurrent state, compute/output buffers, runtime. llama.cpp
+   * allocates all of it at start-up; MLX grows into it as contexts fill.
+   */
+  readonly atLoadBytes: number
+  /** atLoadBytes plus what a busy server reaches lazily: prompt caches (--cache-ram, mlx-lm's LRU), prefill transients. */
+  readonly peakBytes: number
+  /** = peakBytes (kept for readers of plan version 1). */
   readonly totalBytes: number
+  /** False when fleet knew only the weights (an architecture it could not read): the figures are a lower bound. */
+  readonly complete: boolean
   readonly overhead: {
     /** Fixed per-sequence state of linear-attention / Mamba layers. */
     readonly stateBytes: number
     /** Finished conversations' caches the server keeps for prefix reuse, at their budgeted maximum. */
     readonly promptCacheBytes: number
-    /** Compute graph, output/logits buffers and prefill transients. */
+    /** Compute graph and output/logits buffers. */
     readonly computeBytes: number
+    /** Prefill working memory reached only during long prompts (MLX); in the peak, not at load. */
+    readonly transientBytes: number
     /** Process, runtime and Metal context. */
     readonly runtimeBytes: number
   }

@@ -42,7 +42,13 @@ export interface ModelFacts {
   readonly format: ModelFormat
   /** The quantization as fleet names it: a GGUF file type (Q4_K_M), an MLX recipe (4bit, mxfp4-q8) or a dtype (bf16). */
   readonly quant: string
-  readonly architecture: Architecture
+  /**
+   * Null when the files lack what a cache estimate needs (a GGUF without block_count, …): the weights are still known,
+   * the KV cache and buffers are not, and `notes` says why.
+   */
+  readonly architecture: Architecture | null
+  /** What fleet assumed or could not check while reading the architecture, each naming the key and the file. */
+  readonly notes?: readonly string[]
   readonly weights: WeightFacts
   /** Where these facts were read this time. */
   readonly source: FactsSource

@@ -5,7 +5,7 @@
 import type { ModelFormat } from '../catalog/engines.ts'
 import type { Model } from '../config/types.ts'
 import { UserError } from '../errors.ts'
-import { readGgufHeader } from '../formats/gguf.ts'
+import { readGgufHeader, type GgufHeader } from '../formats/gguf.ts'
 import { readSafetensorsHeader } from '../formats/safetensors.ts'
 import type { HubClient } from '../hub/client.ts'
 import type { Architecture } from '../model/architecture.ts'
@@ -45,20 +45,21 @@ export async function factsFromHub(model: Model, hub: HubClient): Promise<ModelF
 async function ggufFacts(model: Model, hub: HubClient, sha: string, files: WeightFile[], citation: string): Promise<ModelFacts> {
   const repo = model.source.repo
   const tensors: TensorBytes[] = []
-  let architecture: Architecture | undefined
-  let hasOutput = false
+  const shapes: { name: string; shape: number[] }[] = []
+  let metadata: GgufHeader['metadata'] | undefined
   for (const file of files) {
     const header = await readGgufHeader(hub.rangeSource(repo, sha, file.path, file.bytes))
     // Split files repeat no architecture keys after part 1 (gguf-split writes metadata to the first part only).
-    architecture ??= architectureFromGguf(header.metadata)
+    metadata ??= header.metadata
     for (const t of header.tensors) {
       tensors.push({ name: t.name, bytes: t.bytes })
-      if (t.name === 'output.weight') hasOutput = true
+      shapes.push({ name: t.name, shape: t.shape })
     }
   }
-  if (!architecture) throw new UserError(`${repo}: no GGUF header could be read`)
-  // llama.cpp uses token_embd as the output matrix when the file has no output.weight (tied embeddings).
-  architecture = { ...architecture, tieWordEmbeddings: !hasOutput }
+  if (!metadata) throw new UserError(`${repo}: no GGUF header could be read`)
+  // The tensor table of every part: llama.cpp uses token_embd as the output matrix when no output.weight (tied).
+  const reading = architectureFromGguf(metadata, { file: files[0]!.path, tensors: shapes })
+  const architecture = reading.architecture
   const quant =
     model.quant ??
     files[0]!.path
@@ -73,6 +74,7 @@ async function ggufFacts(model: Model, hub: HubClient, sha: string, files: Weigh
     format: 'gguf',
     quant,
     architecture,
+    ...(reading.notes.length > 0 ? { notes: reading.notes } : {}),
     weights: { ...weightTotals(tensors, architecture, /(^|\.)ffn_(gate|up|down|gate_up)_exps\./, /^token_embd\./), basis: 'files', files },
     source: 'hub',
     citation,
@@ -124,7 +126,7 @@ export function mlxQuantLabel(quantization: Record<string, unknown> | null, arch
  * use (a token uses expertsPerToken of numExperts), and the embedding table, of which it reads one row — unless the
  * embedding doubles as the output matrix (tied), which is read in full.
  */
-function weightTotals(tensors: readonly TensorBytes[], arch: Architecture, routed: RegExp, embedding: RegExp): { totalBytes: number; activeBytesPerToken: number } {
+function weightTotals(tensors: readonly TensorBytes[], arch: Architecture | null, routed: RegExp, embedding: RegExp): { totalBytes: number; activeBytesPerToken: number } {
   let totalBytes = 0
   let routedBytes = 0
   let embeddingBytes = 0
@@ -133,7 +135,10 @@ function weightTotals(tensors: readonly TensorBytes[], arch: Architecture, route
     if (routed.test(t.name) && !/shared_expert/.test(t.name)) routedBytes += t.bytes
     else if (embedding.test(t.name)) embeddingBytes += t.bytes
   }
-  const expertShare = arch.moe ? arch.moe.expertsPerToken / arch.moe.numExperts : 1
-  const unusedEmbedding = arch.tieWordEmbeddings ? 0 : embeddingBytes * (1 - 1 / arch.vocabSize)
+  // Without an architecture every expert counts as read (pessimistic speed) and the embedding as not read.
+  const expertShare = arch?.moe ? arch.moe.expertsPerToken / arch.moe.numExperts : 1
+  const tied = arch?.tieWordEmbeddings === true
+  const rowShare = arch && arch.vocabSize > 0 ? 1 / arch.vocabSize : 0
+  const unusedEmbedding = tied ? 0 : embeddingBytes * (1 - rowShare)
   return { totalBytes, activeBytesPerToken: Math.round(totalBytes - routedBytes * (1 - expertShare) - unusedEmbedding) }
 }

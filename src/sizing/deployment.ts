@@ -5,6 +5,7 @@
  */
 import type { Deployment, Machine } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
+import type { Architecture } from '../model/architecture.ts'
 import type { MemoryBreakdown } from '../plan/types.ts'
 import { UnsupportedArchitectureError } from '../model/hf-config.ts'
 import { engineSizing, type MemoryEstimate, type ServerLimits } from '../engines/index.ts'
@@ -26,17 +27,31 @@ export type DeploymentSizing =
   | { readonly ok: false; readonly message: string; readonly hint: string | null }
 
 /** Parameters a decoded token multiplies through: the same accounting as the active bytes, in elements. */
-function activeParams(facts: ModelFacts): number {
+function activeParams(facts: ModelFacts, architecture: Architecture): number {
   try {
-    const tensors = modelTensors(facts.architecture)
+    const tensors = modelTensors(architecture)
     const elements = new Map(tensors.map((t) => [t.name, t.shape.reduce((a, b) => a * b, 1)]))
-    return activeWeightBytesPerToken(tensors, elements, facts.architecture)
+    return activeWeightBytesPerToken(tensors, elements, architecture)
   } catch (error) {
     if (!(error instanceof UnsupportedTensorLayoutError)) throw error
     // Without a tensor layout, assume 16-bit-equivalent density: an upper bound on FLOPs, so a pessimistic prefill.
     return facts.weights.activeBytesPerToken / 2
   }
 }
+
+function breakdown(
+  weightsBytes: number,
+  e: Pick<MemoryEstimate, 'kvCacheBytes' | 'stateBytes' | 'promptCacheBytes' | 'computeBytes' | 'transientBytes' | 'runtimeBytes'>,
+  complete: boolean,
+): MemoryBreakdown {
+  const overhead = { stateBytes: e.stateBytes, promptCacheBytes: e.promptCacheBytes, computeBytes: e.computeBytes, transientBytes: e.transientBytes, runtimeBytes: e.runtimeBytes }
+  const overheadBytes = overhead.stateBytes + overhead.promptCacheBytes + overhead.computeBytes + overhead.transientBytes + overhead.runtimeBytes
+  const atLoadBytes = weightsBytes + e.kvCacheBytes + e.stateBytes + e.computeBytes + e.runtimeBytes
+  const peakBytes = atLoadBytes + e.promptCacheBytes + e.transientBytes
+  return { weightsBytes, kvCacheBytes: e.kvCacheBytes, overheadBytes, atLoadBytes, peakBytes, totalBytes: peakBytes, complete, overhead }
+}
+
+const NOTHING = { kvCacheBytes: 0, stateBytes: 0, promptCacheBytes: 0, computeBytes: 0, transientBytes: 0, runtimeBytes: 0 } as const
 
 export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null): DeploymentSizing {
   const sizing = engineSizing(d)
@@ -45,7 +60,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     const runtime = d.options.engine === 'command' ? d.options.memoryBytes : 0
     return {
       ok: true,
-      memory: { weightsBytes: 0, kvCacheBytes: 0, overheadBytes: runtime, totalBytes: runtime, overhead: { stateBytes: 0, promptCacheBytes: 0, computeBytes: 0, runtimeBytes: runtime } },
+      memory: breakdown(0, { ...NOTHING, runtimeBytes: runtime }, true),
       speed: null,
       details: { declaredMemoryBytes: runtime },
       notes: runtime === 0 ? ['command deployment declares no memory (options.memory); it counts as 0'] : [],
@@ -53,34 +68,48 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     }
   }
   if (!facts) return { ok: false, message: `deployment ${d.name} names no model`, hint: null }
+  const architectureNotes = facts.notes ?? []
+  const architecture = facts.architecture
+  const weightsBytes = facts.weights.totalBytes
+  if (architecture === null) {
+    // Never a refusal: the weights are known from the tensor table, so they count; the caches cannot be sized.
+    return {
+      ok: true,
+      memory: breakdown(weightsBytes, NOTHING, false),
+      speed: null,
+      details: { activeWeightBytesPerToken: facts.weights.activeBytesPerToken },
+      notes: [...architectureNotes, 'only the weights are counted: the KV cache, buffers and runtime are not, so the real footprint is larger'],
+      serverLimits: null,
+    }
+  }
   let estimate: MemoryEstimate
   try {
-    estimate = sizing.memory({ deployment: d, machine, architecture: facts.architecture, weightsBytes: facts.weights.totalBytes })
+    estimate = sizing.memory({ deployment: d, machine, architecture, weightsBytes })
   } catch (error) {
     if (error instanceof UnsupportedArchitectureError || error instanceof UnsupportedTensorLayoutError || error instanceof RangeError) {
       return {
-        ok: false,
-        message: `cannot size ${facts.repo} on ${d.engine}: ${error.message}`,
-        hint: 'fleet sizes only what it can compute exactly; see docs/sizing.md for the supported architectures',
+        ok: true,
+        memory: breakdown(weightsBytes, NOTHING, false),
+        speed: null,
+        details: { activeWeightBytesPerToken: facts.weights.activeBytesPerToken },
+        notes: [...architectureNotes, `the caches could not be sized on ${d.engine} (${error.message}): only the weights are counted, so the real footprint is larger`],
+        serverLimits: null,
       }
     }
     throw error
   }
-  const overhead = { stateBytes: estimate.stateBytes, promptCacheBytes: estimate.promptCacheBytes, computeBytes: estimate.computeBytes, runtimeBytes: estimate.runtimeBytes }
-  const overheadBytes = overhead.stateBytes + overhead.promptCacheBytes + overhead.computeBytes + overhead.runtimeBytes
-  const weightsBytes = facts.weights.totalBytes
   const speed = estimateSpeed({
     machine,
     speedFamily: sizing.speedFamily,
-    architecture: facts.architecture,
+    architecture,
     activeWeightBytes: facts.weights.activeBytesPerToken,
-    activeParams: activeParams(facts),
-    cacheBytesAt: (tokens) => kvCacheBytesAt(facts.architecture, d.engine, d.kvCache, tokens),
+    activeParams: activeParams(facts, architecture),
+    cacheBytesAt: (tokens) => kvCacheBytesAt(architecture, d.engine, d.kvCache, tokens),
     context: d.context,
   })
   return {
     ok: true,
-    memory: { weightsBytes, kvCacheBytes: estimate.kvCacheBytes, overheadBytes, totalBytes: weightsBytes + estimate.kvCacheBytes + overheadBytes, overhead },
+    memory: breakdown(weightsBytes, estimate, true),
     speed,
     details: {
       ...estimate.details,
@@ -88,7 +117,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
       bandwidthEfficiency: speed.constants.bandwidthEfficiency,
       perTokenSeconds: speed.constants.perTokenSeconds,
     },
-    notes: estimate.notes,
+    notes: [...architectureNotes, ...estimate.notes],
     serverLimits: estimate.serverLimits,
   }
 }

@@ -37,7 +37,7 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
     const fraction = machine.budgetBytes > 0 ? machine.usedBytes / machine.budgetBytes : 1
     const style: Style = fraction > 1 ? 'red' : fraction > 0.8 ? 'yellow' : 'green'
     lines.push(
-      `  ${paint(style, bar(fraction))}  ${gib(machine.usedBytes)} / ${gib(machine.budgetBytes)} GiB  ${(fraction * 100).toFixed(0)}%   ${paint('dim', `budget = ${machine.budget.derivation}`)}`,
+      `  ${paint(style, bar(fraction))}  ${gib(machine.usedBytes)} / ${gib(machine.budgetBytes)} GiB  ${(fraction * 100).toFixed(0)}% at ${machine.fitOn}   ${paint('dim', `(${gib(machine.usedAtLoadBytes)} GiB at load, ${gib(machine.usedPeakBytes)} GiB peak) budget = ${machine.budget.derivation}`)}`,
     )
     for (const [pool, use] of Object.entries(machine.pools)) {
       if (use) lines.push(`  ${paint('dim', `pool ${pool}:`)} ${gib(use.usedBytes)} / ${gib(use.limitBytes)} GiB`)
@@ -46,7 +46,7 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
       const c = plan.changes.find((x) => x.machine === machine.name && x.name === name)
       return c ? ACTION_SYMBOL[c.action] : ' '
     }
-    const rows: string[][] = [[' ', 'deployment', 'engine', 'model', 'quant', 'ctx × slots', 'weights', 'KV', 'other', 'total', 'decode tok/s', 'TTFT (full)']]
+    const rows: string[][] = [[' ', 'deployment', 'engine', 'model', 'quant', 'ctx × slots', 'weights', 'KV', 'other', 'at load', 'peak', 'decode tok/s', 'TTFT (full)']]
     for (const name of machine.deployments) {
       const d = plan.deployments.find((x) => x.name === name)!
       const m = d.memory
@@ -60,15 +60,17 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
         m ? `${gib(m.weightsBytes)} GiB` : '?',
         m ? gib(m.kvCacheBytes) : '?',
         m ? gib(m.overheadBytes) : '?',
-        m ? `${gib(m.totalBytes)} GiB` : '?',
+        // ≥: only the weights were sized (an architecture fleet could not read), so the real figure is larger.
+        m ? `${m.complete ? '' : '≥'}${gib(m.atLoadBytes)} GiB` : '?',
+        m ? `${m.complete ? '' : '≥'}${gib(m.peakBytes)} GiB` : '?',
         d.decodeTokensPerSecond ? `~${speed(d.decodeTokensPerSecond.empty)} → ${speed(d.decodeTokensPerSecond.full)}` : '—',
         d.timeToFirstTokenSeconds !== null ? duration(d.timeToFirstTokenSeconds) : '—',
       ])
     }
     for (const c of plan.changes.filter((x) => x.machine === machine.name && x.action === 'delete')) {
-      rows.push([ACTION_SYMBOL.delete, c.name, '', '', '', '', '', '', '', '', '', ''])
+      rows.push([ACTION_SYMBOL.delete, c.name, '', '', '', '', '', '', '', '', '', '', ''])
     }
-    const table = formatTable(rows, ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right'])
+    const table = formatTable(rows, ['left', 'left', 'left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'])
     lines.push(`  ${paint('dim', table[0]!)}`, ...table.slice(1).map((row) => `  ${row}`))
     const reasons = plan.changes.filter((c) => c.machine === machine.name && c.action !== 'noop')
     for (const c of reasons) lines.push(`  ${paint('dim', `${ACTION_SYMBOL[c.action].trim()} ${c.name}: ${c.reasons.join('; ')}`)}`)

@@ -53,7 +53,7 @@ describe('schema ↔ TypeScript types', () => {
     }
     expect(
       keysOf(schema.properties!.rules)
-        .filter((k) => !['maxMemoryFraction', 'minDecodeTokensPerSecond'].includes(k))
+        .filter((k) => !['maxMemoryFraction', 'minDecodeTokensPerSecond', 'fitOn'].includes(k))
         .sort(),
     ).toEqual([...RULE_IDS].sort())
   })

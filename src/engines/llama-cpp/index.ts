@@ -34,6 +34,8 @@ export const llamaCpp = {
         batch: o.batch,
         kvUnified: o.kvUnified,
         swaFull: o.swaFull,
+        // A declared cacheRam is the server's hard limit; otherwise llama-server's default (8 GiB) bounds the budget.
+        ...(o.cacheRamBytes !== null ? { cacheRamBytes: o.cacheRamBytes } : {}),
       })
     },
     cacheLayout: 'ggml',

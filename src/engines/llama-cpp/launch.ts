@@ -53,7 +53,7 @@ export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
     String(options.ubatch),
     ...(options.swaFull ? ['--swa-full'] : []),
     // Saved slot states live in host RAM up to --cache-ram MiB (default 8192): bound them to what the plan counts.
-    ...cacheRamLimit(inputs.limits?.promptCacheBytes ?? null),
+    ...cacheRamLimit(options.cacheRamBytes ?? inputs.limits?.promptCacheBytes ?? null),
     // /metrics (Prometheus llamacpp:* counters) for `fleet status`; off by default.
     '--metrics',
     // Clients name the deployment, not the -m path that /v1/models would otherwise report as the model id.

@@ -229,6 +229,8 @@ export function llamaCppMemory(arch: Architecture, d: LlamaCppDeployment): Memor
     kvCacheBytes: kv.full + kv.swa,
     stateBytes,
     computeBytes: compute.gpuBytes + compute.hostBytes + outputBytes,
+    // llama.cpp reserves its worst-case graph at start-up: nothing grows later except the host caches below.
+    transientBytes: 0,
     runtimeBytes: LLAMA_SERVER_RUNTIME_BASE_BYTES + arch.vocabSize * TOKENIZER_BYTES_PER_VOCAB_ENTRY,
     promptCacheBytes: host.ram + host.checkpoints,
     details: {

@@ -10,6 +10,8 @@ export interface LlamaCppOptions {
   readonly ubatch: number
   readonly kvUnified: boolean
   readonly swaFull: boolean
+  /** --cache-ram in bytes (0 disables the host prompt cache); null lets fleet pass the budget it plans. */
+  readonly cacheRamBytes: number | null
   readonly args: readonly string[]
 }
 
@@ -17,7 +19,10 @@ export interface LlamaCppOptions {
  * llama-server defaults (tools/server/README.md): -fa auto (on for Metal), -b 2048, -ub 512; fleet passes -np
  * explicitly, which turns the unified KV cache off.
  */
-export const LLAMA_CPP_OPTION_DEFAULTS = { flashAttention: 'auto', batch: 2048, ubatch: 512, kvUnified: false, swaFull: false, args: [] } as const satisfies Omit<LlamaCppOptions, 'engine'>
+export const LLAMA_CPP_OPTION_DEFAULTS = { flashAttention: 'auto', batch: 2048, ubatch: 512, kvUnified: false, swaFull: false, cacheRamBytes: null, args: [] } as const satisfies Omit<
+  LlamaCppOptions,
+  'engine'
+>
 
 const FLASH_ATTENTION: readonly FlashAttention[] = ['on', 'off', 'auto']
 
@@ -31,6 +36,7 @@ export function normalizeLlamaCppOptions(read: OptionReader): LlamaCppOptions {
     ubatch: read.int('ubatch') ?? d.ubatch,
     kvUnified: read.bool('kvUnified') ?? d.kvUnified,
     swaFull: read.bool('swaFull') ?? d.swaFull,
+    cacheRamBytes: read.size('cacheRam') ?? d.cacheRamBytes,
     args: read.strings('args'),
   }
 }

@@ -83,6 +83,7 @@ export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstim
     kvCacheBytes: core.kv,
     stateBytes: core.state,
     computeBytes: core.compute,
+    transientBytes: core.transient,
     runtimeBytes: MLX_LM_RUNTIME_BYTES,
     promptCacheBytes: budget + pinned,
     details: { ...core.details, promptCacheBudgetBytes: budget, promptCacheEntryBytes: entry, promptCacheTrimmable: trimmable ? 'yes' : 'no', pinnedBatchBytes: pinned, weightsBytes: d.weightsBytes },

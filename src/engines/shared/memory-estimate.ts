@@ -14,8 +14,13 @@ export interface MemoryEstimate {
   readonly kvCacheBytes: number
   /** Fixed per-sequence state of linear-attention / Mamba layers (all slots). */
   readonly stateBytes: number
-  /** Engine working buffers: compute graph, output/logits, prefill transients. */
+  /** Engine working buffers reserved at start-up or held while serving: compute graph, output/logits buffers. */
   readonly computeBytes: number
+  /**
+   * Working memory reached only while a long prompt is prefilled (MLX allocates lazily: the last prompt chunk's
+   * attention scores, FFN activations and cache growth copies). Counted in the peak, not at load.
+   */
+  readonly transientBytes: number
   /** Fixed runtime cost: Metal context, Python + MLX runtime, tokenizer, server process. */
   readonly runtimeBytes: number
   /**
@@ -32,7 +37,15 @@ export interface MemoryEstimate {
   readonly serverLimits: ServerLimits
 }
 
-/** Everything an estimate says the deployment will hold at its planned peak. */
+/**
+ * What the deployment holds once it has started and every slot is at full context: the caches and buffers the engine
+ * reserves (llama.cpp allocates them at start-up; MLX grows into them as the contexts fill).
+ */
+export function memoryEstimateAtLoad(e: MemoryEstimate): number {
+  return e.kvCacheBytes + e.stateBytes + e.computeBytes + e.runtimeBytes
+}
+
+/** Everything an estimate says the deployment may hold at its planned peak: plus the lazily filled caches and transients. */
 export function memoryEstimateTotal(e: MemoryEstimate): number {
-  return e.kvCacheBytes + e.stateBytes + e.computeBytes + e.runtimeBytes + e.promptCacheBytes
+  return memoryEstimateAtLoad(e) + e.promptCacheBytes + e.transientBytes
 }

@@ -182,7 +182,7 @@ interface MlxServing {
   readonly batched: boolean
 }
 
-export function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; kv: number; state: number; compute: number; pinned: number; details: Record<string, number> } {
+export function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; kv: number; state: number; compute: number; transient: number; pinned: number; details: Record<string, number> } {
   const seq = mlxSeqCache(arch, s.context, s.dtypeBytes)
   const step = Math.max(1, Math.min(s.prefillStepSize, s.context))
   const transient = mlxPrefillTransient(arch, { context: s.context, step, batch: s.prefillBatch, dtype: s.dtypeBytes })
@@ -197,6 +197,8 @@ export function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; 
   for (const layer of arch.layers) largestLayer = Math.max(largestLayer, mlxLayerSeqBytes(arch, layer, s.context, s.dtypeBytes))
   const rebuild = 2 * s.decodeBatch * largestLayer
   const compute = Math.max(transient.prefillBytes, decode) + rebuild
+  // While serving, decode holds its logits and the layer rebuilds; a long prefill can need more, for a moment.
+  const steady = decode + rebuild
   // The freed old arrays go to MLX's buffer cache, which reuses a buffer only for a request of about the same size
   // (mlx/backend/common/buffer_cache.h reuse_from_cache), so after a growth step or a join the previous generation of
   // the caches stays pooled until mx.clear_cache() (mlx-lm: after every prefill chunk and every 512 decode steps) or
@@ -219,7 +221,7 @@ export function mlxCore(arch: Architecture, s: MlxServing): { seq: MlxSeqCache; 
     pooledBuffersBytes: pool,
     ...Object.fromEntries(Object.entries(transient.phases).map(([k, v]) => [`prefillPhase.${k}`, v])),
   }
-  return { seq, kv: s.decodeBatch * seq.kvBytes, state: s.decodeBatch * seq.stateBytes, compute, pinned, details }
+  return { seq, kv: s.decodeBatch * seq.kvBytes, state: s.decodeBatch * seq.stateBytes, compute: steady, transient: compute - steady, pinned, details }
 }
 
 export function unfusedPrefillNote(arch: Architecture): string[] {

@@ -62,6 +62,7 @@ export function vllmMlxMemory(arch: Architecture, d: VllmMlxDeployment): MemoryE
     kvCacheBytes: core.kv,
     stateBytes: core.state,
     computeBytes: core.compute,
+    transientBytes: core.transient,
     runtimeBytes: VLLM_MLX_RUNTIME_BYTES,
     promptCacheBytes: promptCache + pinned,
     details: { ...core.details, prefixCacheBudgetBytes: promptCache, pinnedBatchBytes: pinned },
