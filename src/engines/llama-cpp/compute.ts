@@ -45,6 +45,17 @@ export interface LlamaGraphShape {
   readonly flashAttention: boolean
   /** Sequences llama.cpp reserves recurrent-state room for in the graph (n_seq_max). */
   readonly nSeq: number
+  /**
+   * Outputs the worst-case graph is reserved for: min(n_tokens, n_outputs_max) (llama_context::sched_reserve).
+   * llama-server sets n_outputs_max = min(n_batch, n_parallel × (1 + n_draft)) (tools/server/server-context.cpp
+   * server_output_limits, common/speculative.cpp); a bare llama_context defaults it to n_batch.
+   */
+  readonly nOutputs: number
+  /**
+   * 'metal': graph on the GPU, inputs (embeddings lookup, masks) in a separate host buffer. 'cpu': one buffer holds
+   * everything (how the CPU-only oracle build allocates).
+   */
+  readonly backend?: 'metal' | 'cpu'
 }
 
 export interface LlamaComputeBuffers {
@@ -83,8 +94,10 @@ function attentionLayerBytes(arch: Architecture, layer: LayerSpec, g: LlamaGraph
 function ffnLayerBytes(arch: Architecture, layer: LayerSpec, nTokens: number): number {
   const moe = arch.moe
   if (!layer.moe || moe === null) {
-    // ffn_gate and ffn_up outputs (the SiLU and the product run in place) and the normed input.
-    return (2 * arch.intermediateSize + arch.hiddenSize) * nTokens * F32
+    // ffn_gate and ffn_up outputs, the fused SwiGLU product (ggml_swiglu_split allocates its own n_ff-wide result)
+    // and the normed input. Checked against the CPU oracle: Llama-3.1-8B, Qwen3-8B, Qwen2.5-7B, gemma-2-9b with a
+    // small vocabulary (so this phase is the peak) land within 2 % (test/oracle/llama-cpp-oracle.test.ts).
+    return (3 * arch.intermediateSize + arch.hiddenSize) * nTokens * F32
   }
   const k = moe.expertsPerToken
   const router = 2 * moe.numExperts * nTokens * F32 // ffn_moe_logits and ffn_moe_probs
@@ -125,7 +138,10 @@ export function llamaCppComputeBuffers(arch: Architecture, g: LlamaGraphShape): 
   const embd = arch.hiddenSize * n * F32
   const residual = 2 * embd
   const masks = maskElements(arch, g)
-  const maskLive = masks * (g.flashAttention ? 2 : 4)
+  // build_attn_inp_kq_mask (src/llama-graph.cpp): the mask is created F16 when flash attention is on ("flash
+  // attention requires an f16 mask"), F32 otherwise; no F32 copy and cast since llama.cpp b6xxx-era refactors.
+  const maskBytes = masks * (g.flashAttention ? 2 : F32)
+  const maskLive = maskBytes
 
   let attention = 0
   let ffn = 0
@@ -136,14 +152,19 @@ export function llamaCppComputeBuffers(arch: Architecture, g: LlamaGraphShape): 
     ffn = Math.max(ffn, ffnLayerBytes(arch, layer, n))
   }
 
+  // The last layer keeps only the output rows (inp_out_ids get_rows), so the final norm and the logits are
+  // n_outputs wide: n_vocab × n_outputs logits plus two n_embd rows per output.
+  const outputs = Math.max(1, Math.min(n, g.nOutputs))
+  // On the CPU backend the token-embedding lookup (n_embd × n_tokens) shares the buffer with the layers' tensors;
+  // on Metal it lives in the host buffer (token_embd stays on the CPU) and is copied over as a split input.
+  const inputs = g.backend === 'cpu' ? embd : 0
   const phases: Record<string, number> = {
-    output: (arch.vocabSize + 2 * arch.hiddenSize) * n * F32,
-    attention: attention > 0 ? maskLive + residual + attention : 0,
-    ffn: maskLive + residual + ffn,
-    recurrent: recurrent > 0 ? maskLive + residual + recurrent : 0,
-    maskCast: g.flashAttention && masks > 0 ? masks * (F32 + 2) + residual : 0,
+    output: (arch.vocabSize + 2 * arch.hiddenSize) * outputs * F32,
+    attention: attention > 0 ? inputs + maskLive + residual + attention : 0,
+    ffn: inputs + maskLive + residual + ffn,
+    recurrent: recurrent > 0 ? inputs + maskLive + residual + recurrent : 0,
   }
   const gpuBytes = Math.max(...Object.values(phases))
-  const hostBytes = embd + masks * F32
+  const hostBytes = g.backend === 'cpu' ? 0 : embd + maskBytes
   return { gpuBytes, hostBytes, phases }
 }

@@ -29,6 +29,14 @@ export interface LlamaCppDeployment {
   readonly ctxCheckpoints?: number
   /** `--checkpoint-every-n-tokens` during prefill; server default 8192. */
   readonly checkpointEveryTokens?: number
+  /**
+   * llama_context_params.n_outputs_max. Default: what llama-server passes without speculative decoding,
+   * min(n_batch, n_parallel) (tools/server/server-context.cpp server_output_limits). 0 means llama.cpp's own default,
+   * n_batch (a bare llama_context, e.g. the node-llama-cpp oracle).
+   */
+  readonly outputsMax?: number
+  /** Where the compute graph runs: Metal (default) or the CPU backend alone (the oracle build). */
+  readonly backend?: 'metal' | 'cpu'
 }
 
 /** llama-server defaults for the options fleet does not set (tools/server/README.md, common/common.h). */
@@ -211,6 +219,8 @@ export function llamaCppMemory(arch: Architecture, d: LlamaCppDeployment): Memor
     kvSwa: g.swaCellsPerStream,
     flashAttention: g.flashAttention,
     nSeq: g.nSeq,
+    nOutputs: d.outputsMax === 0 ? g.nBatch : Math.min(g.nBatch, d.outputsMax ?? g.nSeq),
+    backend: d.backend ?? 'metal',
   })
   // Output buffer (llama_context::output_reserve): logits for n_seq_max outputs in F32, reserved at start-up and
   // only grown when a batch asks for more outputs (the server asks one per sequence); no embeddings.

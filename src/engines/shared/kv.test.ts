@@ -245,17 +245,21 @@ describe('llama.cpp recurrent state (Qwen3-Next gated delta net)', () => {
   })
 })
 
+// These logs come from builds whose graph was reserved for every ubatch token's logits (n_outputs = n_ubatch):
+// `outputsMax: 0` (llama.cpp's default n_outputs_max = n_batch) reproduces them. Current llama-server reserves
+// n_parallel outputs (server_output_limits), fleet's default, checked in the next block.
 describe('llama.cpp compute buffers against logged sizes', () => {
-  it('gpt-oss-20b -c 4096, flash attention: Metal 404.00 MiB (logits 201088 × 512 × 4 + 2 × 2880 × 512 × 4), CPU ≈ 15.15 MiB', () => {
-    const m = llamaCppMemory(GPT_OSS_20B, llama({ contextPerSlot: 4096, flashAttention: 'auto' }))
+  it('gpt-oss-20b -c 4096, flash attention: Metal 404.00 MiB (logits 201088 × 512 × 4 + 2 × 2880 × 512 × 4)', () => {
+    const m = llamaCppMemory(GPT_OSS_20B, llama({ contextPerSlot: 4096, flashAttention: 'auto', outputsMax: 0 }))
     expect(m.details['computeMetalBytes']).toBe(404 * MiB)
-    // CPU: token embeddings 2880 × 512 × 4 + F32 masks (4096 + 768) × 512 × 4 = 15.125 MiB (logged 15.15)
-    expect((m.details['computeHostBytes'] as number) / MiB).toBeCloseTo(15.125, 3)
+    // Host: token embeddings 2880 × 512 × 4 + the F16 masks (4096 + 768) × 512 × 2 = 10.375 MiB. The 15.15 MiB of
+    // that log is from a build that built the mask in F32 and cast it (before build_attn_inp_kq_mask made it F16).
+    expect((m.details['computeHostBytes'] as number) / MiB).toBeCloseTo(10.375, 3)
     expect(m.details['outputBufferBytes']).toBe(201088 * 4)
   })
 
   it('Qwen3-8B -c 2048, flash attention: Metal 312.75 MiB', () => {
-    const m = llamaCppMemory(QWEN3_8B, llama({ contextPerSlot: 2048 }))
+    const m = llamaCppMemory(QWEN3_8B, llama({ contextPerSlot: 2048, outputsMax: 0 }))
     expect(m.details['computeMetalBytes']).toBe(312.75 * MiB)
   })
 
@@ -266,8 +270,8 @@ describe('llama.cpp compute buffers against logged sizes', () => {
     expect(m.kvCacheBytes).toBe(640 * MiB) // logged "KV self size = 640.00 MiB"
     expect(m.details['computeMetalBytes']).toBe(324 * MiB)
     expect(m.details['computeHostBytes']).toBe(20 * MiB)
-    // With flash attention the logits of the ubatch dominate: (128256 + 2 × 8192) × 512 × 4 = 282.5 MiB [prediction].
-    expect(llamaCppMemory(LLAMA_3_70B, llama({ contextPerSlot: 8192 })).details['computeMetalBytes']).toBe(282.5 * MiB)
+    // With flash attention and every ubatch token's logits, those dominate: (128256 + 2 × 8192) × 512 × 4 = 282.5 MiB.
+    expect(llamaCppMemory(LLAMA_3_70B, llama({ contextPerSlot: 8192, outputsMax: 0 })).details['computeMetalBytes']).toBe(282.5 * MiB)
   })
 
   it('a 32-head 7B without flash attention: KQ = 32 × n_ctx × 512 × 4 dominates (164 MiB at 2048, 2144 MiB at 32768)', () => {
@@ -277,6 +281,16 @@ describe('llama.cpp compute buffers against logged sizes', () => {
     expect(large.details['computeMetalBytes']).toBe(2144 * MiB)
     expect(small.details['computeHostBytes']).toBe(12 * MiB)
     expect(large.details['computeHostBytes']).toBe(72 * MiB)
+  })
+})
+
+describe('llama-server reserves logits for n_parallel outputs (current builds)', () => {
+  it('Llama-3-70B, flash attention, 2 slots: the FFN phase is the peak, not the logits', () => {
+    // Logits: (128256 + 2 × 8192) × 2 outputs × 4 B = 1.1 MiB. FFN: gate, up and the SwiGLU product 3 × 28672 plus the
+    // normed input 8192, × 512 tokens × 4 B = 184 MiB, + F16 mask 2 streams' 8192 × 256 × 2 B = 8 MiB, + residual 32 MiB.
+    const m = llamaCppMemory(LLAMA_3_70B, llama({ contextPerSlot: 8192, parallel: 2 }))
+    expect(m.details['computePhase.output']).toBe((128256 + 2 * 8192) * 2 * 4)
+    expect(m.details['computeMetalBytes']).toBe(184 * MiB + 8 * MiB + 32 * MiB)
   })
 })
 
