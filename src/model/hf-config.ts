@@ -1,7 +1,11 @@
 /**
- * config.json (Hugging Face transformers format) → Architecture. One function per family where the families differ;
- * the field names are transformers' (configuration_<family>.py) and the defaults are theirs where the file omits a key.
- * An unknown model_type is an error, never a guess.
+ * config.json (Hugging Face transformers format) → Architecture. One generic path reads the keys every transformers
+ * decoder config shares (hidden_size, num_hidden_layers, num_attention_heads, num_key_value_heads, head_dim,
+ * layer_types, sliding_window, the expert counts, MLA and linear-attention lengths); a family gets its own rule only
+ * where transformers hard-codes something the file does not say (gemma2's alternating layers, cohere2's and gemma3's
+ * sliding_window_pattern, llama4's chunked layers). The field names are transformers' (configuration_<family>.py) and
+ * the defaults are theirs where the file omits a key. A model_type fleet has no rule for is sized by the generic path
+ * with a note; a missing key fleet cannot do without is a note naming it (readHfArchitecture), never a guess.
  */
 import type { Architecture, LayerKind, LayerSpec, MambaSpec, MlaSpec, MoeSpec, LinearAttentionSpec, RopeScaling } from './architecture.ts'
 
@@ -11,7 +15,7 @@ export class UnsupportedArchitectureError extends Error {
 
 type Config = Readonly<Record<string, unknown>>
 
-/** Families fleet can size, by HF model_type. */
+/** Families whose config fleet has checked against the engines (others are read by the generic rules, with a note). */
 export const SUPPORTED_MODEL_TYPES = [
   'llama',
   'mistral',
@@ -28,7 +32,51 @@ export const SUPPORTED_MODEL_TYPES = [
   'granitemoehybrid',
   'phi3',
   'glm4_moe',
+  'gemma2',
+  'olmoe',
+  'olmo2',
+  'mixtral',
+  'llama4',
+  'llama4_text',
+  'glm4',
+  'granite',
+  'granitemoe',
+  'cohere',
+  'cohere2',
+  'phimoe',
+  'qwen2_moe',
+  'mistral3',
 ] as const
+
+export interface HfArchitectureReading {
+  /** Null when config.json lacks what any cache estimate needs; the weights (from the files) still count. */
+  readonly architecture: Architecture | null
+  /** What fleet assumed or could not read, each naming the key and the file. */
+  readonly notes: readonly string[]
+}
+
+/**
+ * The reading the resolver uses: never throws for a config it cannot fully read. An unknown model_type is sized by
+ * the generic rules with a note; a missing required key gives a null architecture and a note naming it.
+ */
+export function readHfArchitecture(config: Config, file = 'config.json'): HfArchitectureReading {
+  const notes: string[] = []
+  try {
+    const architecture = architectureFromHfConfig(config, { generic: true, notes, file })
+    return { architecture, notes }
+  } catch (error) {
+    if (!(error instanceof UnsupportedArchitectureError)) throw error
+    return { architecture: null, notes: [...notes, `${error.message} (${file}): the KV cache and buffers are not sized, only the weights`] }
+  }
+}
+
+interface ReadOptions {
+  /** Size unknown model_types by the generic rules instead of refusing them. */
+  readonly generic?: boolean
+  /** Where assumptions are reported (generic mode). */
+  readonly notes?: string[]
+  readonly file?: string
+}
 
 function num(config: Config, key: string): number | undefined {
   const value = config[key]
@@ -75,7 +123,9 @@ function kindOf(entry: unknown): LayerKind {
  * Parses config.json. `config` may be a multimodal wrapper (Gemma 3: `text_config`), and may carry a fleet catalog
  * `derived` block (values the catalog derived from the family's rules) which fills keys the file omits.
  */
-export function architectureFromHfConfig(input: Config): Architecture {
+export function architectureFromHfConfig(input: Config, options: ReadOptions = {}): Architecture {
+  const notes = options.notes ?? []
+  const file = options.file ?? 'config.json'
   const outer = input
   const inner = typeof outer.text_config === 'object' && outer.text_config !== null ? (outer.text_config as Config) : undefined
   const derived = typeof outer.derived === 'object' && outer.derived !== null ? (outer.derived as Config) : {}
@@ -83,7 +133,10 @@ export function architectureFromHfConfig(input: Config): Architecture {
   const config: Config = { ...outer, ...inner, ...Object.fromEntries(Object.entries(derived).filter(([k]) => !(k in (inner ?? outer)))) }
   const modelType = String(inner?.model_type ?? outer.model_type ?? '')
   if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType)) {
-    throw new UnsupportedArchitectureError(modelType === '' ? 'config.json has no model_type' : `fleet cannot size model_type "${modelType}" yet; it knows ${SUPPORTED_MODEL_TYPES.join(', ')}`)
+    if (!options.generic) {
+      throw new UnsupportedArchitectureError(modelType === '' ? 'config.json has no model_type' : `fleet cannot size model_type "${modelType}" yet; it knows ${SUPPORTED_MODEL_TYPES.join(', ')}`)
+    }
+    notes.push(`model_type "${modelType || '(none)'}" in ${file} is sized by the generic rules (standard transformers keys); check the figures against a first run`)
   }
   const hiddenSize = need(config, 'hidden_size', modelType)
   const numLayers = need(config, 'num_hidden_layers', modelType)
@@ -91,14 +144,21 @@ export function architectureFromHfConfig(input: Config): Architecture {
   const kvHeads = num(config, 'num_key_value_heads') ?? numHeads
   const headDim = num(config, 'head_dim') ?? hiddenSize / numHeads
   const vocabSize = need(config, 'vocab_size', modelType)
-  // Dense Granite hybrids load the shared MLP as their only MLP (shared_intermediate_size).
-  const intermediateSize = (modelType === 'granitemoehybrid' && !num(config, 'num_local_experts') ? num(config, 'shared_intermediate_size') : undefined) ?? num(config, 'intermediate_size') ?? 0
+  // Dense Granite hybrids load the shared MLP as their only MLP (shared_intermediate_size); llama4's dense layers use
+  // intermediate_size_mlp (intermediate_size is the expert width there).
+  const intermediateSize =
+    (modelType === 'granitemoehybrid' && !num(config, 'num_local_experts') ? num(config, 'shared_intermediate_size') : undefined) ??
+    (modelType.startsWith('llama4') ? num(config, 'intermediate_size_mlp') : undefined) ??
+    num(config, 'intermediate_size') ??
+    0
   // Gemma ties embeddings by default (transformers Gemma3TextConfig tie_word_embeddings=True).
   const tieDefault = modelType.startsWith('gemma') || modelType === 'granitemoehybrid'
   const tieWordEmbeddings = typeof outer.tie_word_embeddings === 'boolean' ? outer.tie_word_embeddings : typeof config.tie_word_embeddings === 'boolean' ? config.tie_word_embeddings : tieDefault
 
   const kinds = layerKinds(config, modelType, numLayers)
-  const window = num(config, 'sliding_window') ?? null
+  // llama4 calls its sliding layers "chunked" (attention_chunk_size): each chunk attends within itself, which caches
+  // like a window of that size in both engines.
+  const window = num(config, 'sliding_window') ?? num(config, 'attention_chunk_size') ?? null
   const mla = mlaOf(config, modelType)
   const moe = moeOf(config, modelType)
   const moeLayer = moeLayers(config, modelType, numLayers, moe)
@@ -118,8 +178,12 @@ export function architectureFromHfConfig(input: Config): Architecture {
     }
   })
   if (layers.some((l) => l.kind === 'sliding' && l.window === null)) {
-    throw new UnsupportedArchitectureError(`config.json declares sliding-window layers but no sliding_window size`)
+    if (!options.generic) throw new UnsupportedArchitectureError(`config.json declares sliding-window layers but no sliding_window size`)
+    notes.push(`${file} declares sliding-window layers but no sliding_window: they are sized as full attention (an upper bound)`)
+    for (let i = 0; i < layers.length; i++) if (layers[i]!.kind === 'sliding') layers[i] = { ...layers[i]!, kind: 'full' }
   }
+  const trained = num(config, 'max_position_embeddings')
+  if (trained === undefined && options.generic) notes.push(`${file} has no max_position_embeddings: the trained context is unknown, so contexts are not checked against it`)
 
   return {
     modelType,
@@ -129,7 +193,7 @@ export function architectureFromHfConfig(input: Config): Architecture {
     headDim,
     intermediateSize,
     layers,
-    trainedContext: need(config, 'max_position_embeddings', modelType),
+    trainedContext: options.generic ? (trained ?? 0) : need(config, 'max_position_embeddings', modelType),
     ropeScaling: ropeOf(config),
     tieWordEmbeddings,
     dtype: dtypeOf(config),
@@ -145,6 +209,24 @@ function layerKinds(config: Config, modelType: string, numLayers: number): Layer
   const listed = config.layer_types
   if (Array.isArray(listed) && listed.length === numLayers) return listed.map(kindOf)
   switch (modelType) {
+    case 'gemma2':
+      // transformers Gemma2Config: layer i is sliding iff (i + 1) % 2 (even layers), full otherwise.
+      return Array.from({ length: numLayers }, (_, i) => (i % 2 === 0 ? 'sliding' : 'full'))
+    case 'cohere2': {
+      // transformers Cohere2Config: sliding iff (i + 1) % sliding_window_pattern != 0 (default 4).
+      const pattern = num(config, 'sliding_window_pattern') ?? 4
+      return Array.from({ length: numLayers }, (_, i) => ((i + 1) % pattern === 0 ? 'full' : 'sliding'))
+    }
+    case 'llama4':
+    case 'llama4_text': {
+      // transformers Llama4TextConfig: no_rope_layers[i] = (i + 1) % no_rope_layer_interval != 0 (default 4); a RoPE
+      // layer uses chunked attention, a NoPE layer full attention. Without attention_chunk_size every layer is full.
+      if (num(config, 'attention_chunk_size') === undefined) return Array.from({ length: numLayers }, () => 'full')
+      const listed = config.no_rope_layers
+      if (Array.isArray(listed) && listed.length === numLayers) return listed.map((rope) => (rope === 1 || rope === true ? 'sliding' : 'full'))
+      const interval = num(config, 'no_rope_layer_interval') ?? 4
+      return Array.from({ length: numLayers }, (_, i) => ((i + 1) % interval !== 0 ? 'sliding' : 'full'))
+    }
     case 'gemma3':
     case 'gemma3_text': {
       // transformers Gemma3TextConfig: layer i is full attention iff (i + 1) % sliding_window_pattern == 0 (default 6).
@@ -161,10 +243,16 @@ function layerKinds(config: Config, modelType: string, numLayers: number): Layer
     }
     case 'granitemoehybrid':
       throw new UnsupportedArchitectureError('config.json of this granitemoehybrid model has no layer_types list; fleet needs it to know which layers are attention and which Mamba')
-    default:
+    default: {
       // llama/mistral/qwen2/qwen3/phi3: full attention everywhere. Mistral v0.1's sliding_window is not applied by
-      // llama.cpp (LLM_ARCH_LLAMA) nor mlx-lm (llama.py), so it does not shrink their caches.
+      // llama.cpp (LLM_ARCH_LLAMA) nor mlx-lm (llama.py), so it does not shrink their caches. An unknown family with a
+      // numeric sliding_window_pattern follows the transformers convention gemma3/cohere2 use.
+      const pattern = num(config, 'sliding_window_pattern')
+      if (!(SUPPORTED_MODEL_TYPES as readonly string[]).includes(modelType) && pattern !== undefined && pattern > 1 && num(config, 'sliding_window') !== undefined) {
+        return Array.from({ length: numLayers }, (_, i) => ((i + 1) % pattern === 0 ? 'full' : 'sliding'))
+      }
       return Array.from({ length: numLayers }, () => 'full')
+    }
   }
 }
 
@@ -185,7 +273,8 @@ function moeOf(config: Config, modelType: string): MoeSpec | null {
   const perToken = num(config, 'num_experts_per_tok') ?? num(config, 'experts_per_token') ?? need(config, 'num_experts_per_tok', modelType)
   // gpt-oss and granite name the expert width intermediate_size; the others moe_intermediate_size.
   const expertSize = num(config, 'moe_intermediate_size') ?? need(config, 'intermediate_size', modelType)
-  const shared = num(config, 'n_shared_experts') ?? (num(config, 'shared_expert_intermediate_size') || num(config, 'shared_intermediate_size') ? 1 : 0)
+  // llama4 always has one shared expert of the expert width (modeling_llama4.py Llama4TextMoe.shared_expert).
+  const shared = num(config, 'n_shared_experts') ?? (num(config, 'shared_expert_intermediate_size') || num(config, 'shared_intermediate_size') || modelType.startsWith('llama4') ? 1 : 0)
   const sharedSize = num(config, 'shared_expert_intermediate_size') ?? num(config, 'shared_intermediate_size') ?? shared * expertSize
   return { numExperts: experts, expertsPerToken: perToken, numSharedExperts: shared, expertIntermediateSize: expertSize, sharedIntermediateSize: sharedSize }
 }
@@ -193,12 +282,13 @@ function moeOf(config: Config, modelType: string): MoeSpec | null {
 function moeLayers(config: Config, modelType: string, numLayers: number, moe: MoeSpec | null): boolean[] {
   if (!moe) return Array.from({ length: numLayers }, () => false)
   const firstDense = num(config, 'first_k_dense_replace') ?? 0
-  const frequency = num(config, 'moe_layer_freq') ?? num(config, 'decoder_sparse_step') ?? 1
+  const frequency = num(config, 'moe_layer_freq') ?? num(config, 'decoder_sparse_step') ?? num(config, 'interleave_moe_layer_step') ?? 1
   const mlpOnly = Array.isArray(config.mlp_only_layers) ? (config.mlp_only_layers as unknown[]).filter((x): x is number => typeof x === 'number') : []
   return Array.from({ length: numLayers }, (_, i) => {
     if (i < firstDense || mlpOnly.includes(i)) return false
-    // deepseek: layer i ≥ first_k_dense is MoE iff i % moe_layer_freq == 0; qwen: (i + 1) % decoder_sparse_step == 0.
-    return modelType.startsWith('qwen') ? (i + 1) % frequency === 0 : i % frequency === 0
+    // deepseek: layer i ≥ first_k_dense is MoE iff i % moe_layer_freq == 0; qwen: (i + 1) % decoder_sparse_step == 0;
+    // llama4: moe_layers = range(interleave_moe_layer_step − 1, layers, step), i.e. (i + 1) % step == 0.
+    return modelType.startsWith('qwen') || modelType.startsWith('llama4') ? (i + 1) % frequency === 0 : i % frequency === 0
   })
 }
 

@@ -10,7 +10,7 @@ import { readSafetensorsHeader } from '../formats/safetensors.ts'
 import type { HubClient } from '../hub/client.ts'
 import type { Architecture } from '../model/architecture.ts'
 import { architectureFromGguf } from '../model/gguf-config.ts'
-import { architectureFromHfConfig } from '../model/hf-config.ts'
+import { readHfArchitecture } from '../model/hf-config.ts'
 import type { ModelFacts, WeightFile } from './facts.ts'
 import { formatFromFiles, selectEngineFiles } from './select-files.ts'
 
@@ -90,7 +90,8 @@ async function safetensorsFacts(model: Model, hub: HubClient, sha: string, files
   } catch (error) {
     throw new UserError(`${repo}: config.json is not valid JSON (${(error as Error).message})`)
   }
-  const architecture = architectureFromHfConfig(config)
+  const reading = readHfArchitecture(config)
+  const architecture = reading.architecture
   const tensors: TensorBytes[] = []
   for (const file of files.filter((f) => /(^|\/)model.*\.safetensors$/.test(f.path))) {
     const header = await readSafetensorsHeader(hub.rangeSource(repo, sha, file.path, file.bytes))
@@ -105,6 +106,7 @@ async function safetensorsFacts(model: Model, hub: HubClient, sha: string, files
     format,
     quant: model.quant ?? mlxQuantLabel(quantization, architecture),
     architecture,
+    ...(reading.notes.length > 0 ? { notes: reading.notes } : {}),
     // Routed experts: HF `mlp.experts.N.*`, mlx-lm SwitchGLU `switch_mlp.*`; shared experts (`shared_expert(s).`) are always read.
     weights: { ...weightTotals(tensors, architecture, /(\.experts\.|\.switch_mlp\.)/, /(^|\.)embed_tokens\./), basis: 'files', files },
     source: 'hub',
@@ -113,8 +115,8 @@ async function safetensorsFacts(model: Model, hub: HubClient, sha: string, files
 }
 
 /** "4bit", "8bit", "mxfp4" … from config.json's quantization block (mlx_lm.convert writes {group_size, bits, mode}). */
-export function mlxQuantLabel(quantization: Record<string, unknown> | null, architecture: Architecture): string {
-  if (!quantization) return architecture.dtype === 'float16' ? 'fp16' : architecture.dtype === 'float32' ? 'fp32' : 'bf16'
+export function mlxQuantLabel(quantization: Record<string, unknown> | null, architecture: Pick<Architecture, 'dtype'> | null): string {
+  if (!quantization) return architecture?.dtype === 'float16' ? 'fp16' : architecture?.dtype === 'float32' ? 'fp32' : 'bf16'
   const mode = typeof quantization.mode === 'string' ? quantization.mode : 'affine'
   const bits = typeof quantization.bits === 'number' ? quantization.bits : undefined
   if (mode !== 'affine') return mode

@@ -67,7 +67,8 @@ function entryProblem(entry: unknown): string | undefined {
   if (typeof facts.repo !== 'string' || typeof facts.format !== 'string' || typeof facts.quant !== 'string') return 'no repo, format or quant'
   if (facts.commit !== null && (typeof facts.commit !== 'string' || !/^[0-9a-f]{40}$/.test(facts.commit))) return 'a malformed commit'
   const arch = facts.architecture as Record<string, unknown> | undefined
-  if (typeof arch !== 'object' || arch === null || !Array.isArray(arch.layers)) return 'no architecture'
+  // null: a model fleet could read only the weights of (its notes say why).
+  if (arch !== null && (typeof arch !== 'object' || !Array.isArray(arch.layers))) return 'no architecture'
   const weights = facts.weights as Record<string, unknown> | undefined
   if (typeof weights !== 'object' || weights === null || typeof weights.totalBytes !== 'number' || !Array.isArray(weights.files)) return 'no weights'
   for (const file of weights.files as unknown[]) {

@@ -123,6 +123,22 @@ export async function resolveModels(fleet: Fleet, options: ResolveOptions): Prom
       'Run fleet plan once with network access (unset HF_HUB_OFFLINE, or point HF_ENDPOINT at a mirror) so fleet can read its config and file headers',
     )
   }
+  // What fleet assumed while reading an architecture (an unknown family, a missing key, a header that contradicts its
+  // tensors): a warning at the model, every plan, wherever the facts came from (the lock keeps the notes).
+  for (const model of fleet.models) {
+    const found = facts.get(model.name)
+    for (const note of found?.notes ?? []) {
+      report(
+        model,
+        'warning',
+        found?.architecture ? 'architecture-assumed' : 'architecture-unreadable',
+        `${found?.repo ?? model.source.repo}: ${note}`,
+        found?.architecture
+          ? 'The figures follow the generic rules; compare them with the engine log of a first run'
+          : 'Only the weights count towards the fit; fix the file or pick another conversion of the model',
+      )
+    }
+  }
   return { facts, diagnostics, lock, updated }
 }
 

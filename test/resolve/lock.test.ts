@@ -50,7 +50,9 @@ describe('fleet lock', () => {
     const files = parsed.models['tiny-mlx']!.facts.weights.files
     const content = (path: string): Uint8Array => {
       const c = mlxRepo.commits[0]!.files.find((f) => f.path === path)!.content
-      return typeof c === 'string' ? new TextEncoder().encode(c) : c
+      if (typeof c === 'string') return new TextEncoder().encode(c)
+      if (!(c instanceof Uint8Array)) throw new Error(`${path} is sparse`)
+      return c
     }
     expect(files.find((f) => f.path === 'model.safetensors')).toEqual({
       path: 'model.safetensors',

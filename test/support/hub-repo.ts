@@ -4,8 +4,32 @@ import { createHash } from 'node:crypto'
 
 export interface TestRepoFile {
   path: string
-  content: Uint8Array | string
+  content: Uint8Array | string | SparseBytes
 }
+
+/**
+ * A large weight file the test Hub serves without holding it: the real header bytes, then zeros up to `byteLength`.
+ * Range reads work (what `fleet plan` does); a whole-file download is refused, and its sha256 is a stand-in (a hash
+ * of the head and the size), so such repos can be planned, not pulled.
+ */
+export class SparseBytes {
+  static readonly MAX_READ = 64 * 2 ** 20
+  constructor(
+    readonly head: Uint8Array,
+    readonly byteLength: number,
+  ) {}
+
+  subarray(start: number, end: number = this.byteLength): Uint8Array {
+    const last = Math.min(end, this.byteLength)
+    if (last - start > SparseBytes.MAX_READ) throw new RangeError(`a sparse test file serves at most ${SparseBytes.MAX_READ} bytes per read`)
+    const out = new Uint8Array(Math.max(0, last - start))
+    if (start < this.head.length) out.set(this.head.subarray(start, Math.min(last, this.head.length)))
+    return out
+  }
+}
+
+/** What a stored file's bytes are: in memory, or a sparse stand-in for a large weight file. */
+export type FileBytes = Uint8Array | SparseBytes
 
 export interface TestRepoCommit {
   /** Default: a deterministic sha1 of the commit's position, parent and files. */
@@ -27,7 +51,7 @@ export interface TestRepo {
 
 export interface StoredFile {
   path: string
-  content: Uint8Array
+  content: FileBytes
   /** Git blob sha1: of the content for regular files, of the LFS pointer for LFS files (what the tree's `oid` shows). */
   oid: string
   sha256: string
@@ -75,6 +99,11 @@ export function lfsPointer(sha256: string, size: number): Uint8Array {
 }
 
 export function storeFile(file: TestRepoFile): StoredFile {
+  if (file.content instanceof SparseBytes) {
+    const sha256 = createHash('sha256').update(file.content.head).update(`sparse ${file.content.byteLength}`).digest('hex')
+    const pointer = lfsPointer(sha256, file.content.byteLength)
+    return { path: file.path, content: file.content, oid: gitBlobSha1(pointer), sha256, lfs: { pointerSize: pointer.byteLength } }
+  }
   const content = typeof file.content === 'string' ? new TextEncoder().encode(file.content) : file.content
   const sha256 = sha256Hex(content)
   if (!isLfs(file.path, content.byteLength)) return { path: file.path, content, oid: gitBlobSha1(content), sha256 }

@@ -1,4 +1,4 @@
-import { type StoredCommit, type StoredFile, type StoredRepo, directoriesOf, resolveRevision, sha1Hex } from './hub-repo.ts'
+import { type FileBytes, type StoredCommit, type StoredFile, type StoredRepo, SparseBytes, directoriesOf, resolveRevision, sha1Hex } from './hub-repo.ts'
 
 /** The Hub's endpoints as pure functions from a parsed request to a reply; `hub-server.ts` does the HTTP. */
 
@@ -22,7 +22,7 @@ export interface HubRequest {
 export interface HubState {
   repos: ReadonlyMap<string, StoredRepo>
   /** Every LFS blob by sha256, served by the CDN. */
-  blobs: ReadonlyMap<string, Uint8Array>
+  blobs: ReadonlyMap<string, FileBytes>
   token: string | undefined
   pageSize: number
   /** Absolute base of this Hub, for `Link` headers. */
@@ -221,12 +221,15 @@ export function cdnRoute(req: HubRequest, state: HubState, sha256: string): Repl
 }
 
 /** 200 with the whole file, 206 for a satisfiable `Range`, 416 otherwise. */
-export function fileReply(req: HubRequest, content: Uint8Array, extra: Record<string, string>): Reply {
+export function fileReply(req: HubRequest, content: FileBytes, extra: Record<string, string>): Reply {
   const size = content.byteLength
   const base = { ...extra, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' }
   const range = parseRange(req.range, size)
   if (range === 'unsatisfiable') return { status: 416, headers: { ...base, 'content-range': `bytes */${size}` } }
-  if (range === undefined) return { status: 200, headers: base, body: content }
+  if (range === undefined) {
+    if (content instanceof SparseBytes) return { status: 501, headers: { 'content-type': 'text/plain' }, body: encoder.encode('sparse test files serve ranges only') }
+    return { status: 200, headers: base, body: content }
+  }
   return { status: 206, headers: { ...base, 'content-range': `bytes ${range.first}-${range.last}/${size}` }, body: content.subarray(range.first, range.last + 1) }
 }
 

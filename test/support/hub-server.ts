@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type Fault, FaultList } from './hub-faults.ts'
-import { type StoredRepo, type TestRepo, buildRepo } from './hub-repo.ts'
+import { type FileBytes, type StoredRepo, type TestRepo, buildRepo } from './hub-repo.ts'
 import { type HubState, type Reply, cdnRoute, hubError, route } from './hub-routes.ts'
 
 export type { Fault } from './hub-faults.ts'
@@ -66,7 +66,7 @@ export async function startTestHub(options: TestHubOptions): Promise<TestHub> {
   const requests: RecordedRequest[] = []
   const timers = new Set<NodeJS.Timeout>()
   let throttle = options.throttle
-  const state: { repos: Map<string, StoredRepo>; blobs: Map<string, Uint8Array> } = { repos: new Map(), blobs: new Map() }
+  const state: { repos: Map<string, StoredRepo>; blobs: Map<string, FileBytes> } = { repos: new Map(), blobs: new Map() }
   const setRepos = (repos: TestRepo[]): void => {
     state.repos = new Map(repos.map((r) => [r.id, buildRepo(r)]))
     state.blobs = new Map()
