@@ -46,6 +46,8 @@ export interface MemoryInputs {
   readonly machine: Machine
   readonly architecture: Architecture
   readonly weightsBytes: number
+  /** The engine version fleet installs (a pinned pip requirement), or null when it cannot know (brew, a path). */
+  readonly engineVersion?: string | null
 }
 
 /**

@@ -53,7 +53,7 @@ function breakdown(
 
 const NOTHING = { kvCacheBytes: 0, stateBytes: 0, promptCacheBytes: 0, computeBytes: 0, transientBytes: 0, runtimeBytes: 0 } as const
 
-export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null): DeploymentSizing {
+export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null, engineVersion: string | null = null): DeploymentSizing {
   const sizing = engineSizing(d)
   if (sizing === null) {
     // An engine fleet cannot size (a `command`) counts the memory it declares.
@@ -84,7 +84,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
   }
   let estimate: MemoryEstimate
   try {
-    estimate = sizing.memory({ deployment: d, machine, architecture, weightsBytes })
+    estimate = sizing.memory({ deployment: d, machine, architecture, weightsBytes, engineVersion })
   } catch (error) {
     if (error instanceof UnsupportedArchitectureError || error instanceof UnsupportedTensorLayoutError || error instanceof RangeError) {
       return {

@@ -13,7 +13,7 @@ export const mlxLm = {
   executable: { source: { python: 'mlx-lm==0.32.0' }, binary: 'mlx_lm.server' },
   readOptions: (read) => ({ options: normalizeMlxLmOptions(read), issues: [] }),
   sizing: {
-    memory: ({ deployment, architecture, weightsBytes }) => {
+    memory: ({ deployment, architecture, weightsBytes, engineVersion }) => {
       const o = optionsFor(deployment, 'mlx-lm')
       return mlxLmMemory(architecture, {
         contextPerSlot: deployment.context,
@@ -23,6 +23,7 @@ export const mlxLm = {
         promptCacheBytes: o.promptCacheBytes,
         weightsBytes,
         promptCacheSize: o.promptCacheSize,
+        version: engineVersion ?? null,
       })
     },
     cacheLayout: 'mlx',

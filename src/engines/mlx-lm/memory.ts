@@ -32,6 +32,34 @@ export interface MlxLmDeployment {
    * max(decode-concurrency, prompt-concurrency) requests at once (generate.py BatchGenerator.__init__).
    */
   readonly promptConcurrency?: number
+  /**
+   * The mlx-lm version that will run: undefined means the one fleet pins (0.32.0); null means unknown (an mlx-lm
+   * fleet did not install), and then the older, costlier prefill is assumed.
+   */
+  readonly version?: string | null
+}
+
+/**
+ * mlx-lm before 0.27.0 prefilled all but the last chunk of a prompt and ran the last chunk (up to prefill_step_size
+ * tokens) through the model in full, so lm_head produced chunk × vocab logits in the activation dtype before
+ * `logits[:, -1, :]` kept one row (mlx_lm/generate.py generate_step). ml-explore/mlx-lm#406 (24fefe3d, first in
+ * v0.27.0) peels off only the last token instead; BatchGenerator (the server's batched path) likewise prompts
+ * t[:-1] and decodes the last token alone. So from 0.27.0 the prefill logits are one row per request.
+ */
+export const MLX_LM_LAST_TOKEN_LOGITS_SINCE = '0.27.0'
+
+/** Whether `version` (x.y.z) is older than `than`; false when either does not parse. */
+export function versionBefore(version: string, than: string): boolean {
+  const parse = (v: string): number[] | null => (/^\d+(\.\d+)*$/.test(v) ? v.split('.').map(Number) : null)
+  const a = parse(version)
+  const b = parse(than)
+  if (a === null || b === null) return false
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i] ?? 0
+    const y = b[i] ?? 0
+    if (x !== y) return x < y
+  }
+  return false
 }
 
 export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstimate {
@@ -79,14 +107,32 @@ export function mlxLmMemory(arch: Architecture, d: MlxLmDeployment): MemoryEstim
   if (pinned > 0)
     notes.push(`a finished request's prompt-cache entry is a lazy slice of the whole batch cache until it is reused: up to ${(pinned / GiB).toFixed(1)} GiB more per such entry, counted once`)
 
+  // The last prompt chunk's logits (chunk × vocab × activation bytes) on mlx-lm < 0.27.0, or when the version is unknown.
+  const step = Math.max(1, Math.min(d.prefillStepSize, d.contextPerSlot))
+  const fullChunkLogits = d.version === null || (d.version !== undefined && versionBefore(d.version, MLX_LM_LAST_TOKEN_LOGITS_SINCE))
+  const chunkLogits = fullChunkLogits ? Math.min(promptConcurrency, decodeBatch) * step * arch.vocabSize * d.dtypeBytes : 0
+  if (chunkLogits > 0)
+    notes.push(
+      `${d.version ? `mlx-lm ${d.version}` : 'an mlx-lm of unknown version'} computes the logits of a whole prompt chunk (${step} tokens × ${arch.vocabSize} vocabulary = ${(chunkLogits / MiB).toFixed(0)} MiB) before keeping the last; ${MLX_LM_LAST_TOKEN_LOGITS_SINCE} and later compute only the last token's`,
+    )
+
   return {
     kvCacheBytes: core.kv,
     stateBytes: core.state,
     computeBytes: core.compute,
-    transientBytes: core.transient,
+    // The logits come after the last layer, once its activations are freed: the larger of the two phases.
+    transientBytes: Math.max(core.transient, chunkLogits),
     runtimeBytes: MLX_LM_RUNTIME_BYTES,
     promptCacheBytes: budget + pinned,
-    details: { ...core.details, promptCacheBudgetBytes: budget, promptCacheEntryBytes: entry, promptCacheTrimmable: trimmable ? 'yes' : 'no', pinnedBatchBytes: pinned, weightsBytes: d.weightsBytes },
+    details: {
+      ...core.details,
+      prefillChunkLogitsBytes: chunkLogits,
+      promptCacheBudgetBytes: budget,
+      promptCacheEntryBytes: entry,
+      promptCacheTrimmable: trimmable ? 'yes' : 'no',
+      pinnedBatchBytes: pinned,
+      weightsBytes: d.weightsBytes,
+    },
     notes,
     // The server's own limit is the retained-cache budget (not the lazily pinned batch memory the plan adds on top,
     // which the server does not count): it trims its LRU to it.

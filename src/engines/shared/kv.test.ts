@@ -344,7 +344,8 @@ describe('mlx-lm caches', () => {
 
   it('sliding layers are capped at the window (RotatingKVCache max_size)', () => {
     expect(mlxLayerCells(sliding(8, 64, 128), 131072)).toBe(128)
-    expect(mlxLayerCells(sliding(16, 128, 1024), 300)).toBe(512)
+    // Below the window: a 299-token prompt stored exactly, then one 256-cell growth for the decoded tokens.
+    expect(mlxLayerCells(sliding(16, 128, 1024), 300)).toBe(300 + 255)
     const m = mlxLmMemory(GPT_OSS_120B, { contextPerSlot: 131072, parallel: 1, dtypeBytes: 2, prefillStepSize: 2048, promptCacheBytes: null, weightsBytes: 0 })
     expect(m.kvCacheBytes).toBe(18 * 131072 * 1024 * 2 + 18 * 128 * 1024 * 2)
   })
@@ -443,5 +444,21 @@ describe('kvBytesPerToken / kvCacheBytesAt (speed model)', () => {
     expect(kvCacheBytesAt(GEMMA3_27B, 'llama.cpp', 'f16', 4096)).toBe(10 * 4096 * 8192 + 52 * 1024 * 8192)
     expect(kvCacheBytesAt(QWEN3_NEXT, 'llama.cpp', 'f16', 100)).toBe(12 * 100 * 2048 + 36 * (24576 + 524288) * 4)
     expect(kvCacheBytesAt(LLAMA_31_8B, 'mlx-lm', 'bf16', 1000)).toBe(1000 * 131072)
+  })
+})
+
+describe('mlx-lm prefill logits by version', () => {
+  it('before 0.27.0 the last prompt chunk is run in full: chunk × vocab × 2 B of logits; from 0.27.0 only the last token', async () => {
+    const { mlxLmMemory, versionBefore } = await import('../mlx-lm/memory.ts')
+    const base = { contextPerSlot: 8192, parallel: 1, dtypeBytes: 2, prefillStepSize: 2048, promptCacheBytes: null, weightsBytes: 0 } as const
+    const old = mlxLmMemory(LLAMA_31_8B, { ...base, version: '0.26.3' })
+    const pinned = mlxLmMemory(LLAMA_31_8B, base)
+    const unknown = mlxLmMemory(LLAMA_31_8B, { ...base, version: null })
+    expect(old.details['prefillChunkLogitsBytes']).toBe(2048 * 128256 * 2)
+    expect(old.transientBytes).toBe(Math.max(pinned.transientBytes, 2048 * 128256 * 2))
+    expect(pinned.details['prefillChunkLogitsBytes']).toBe(0)
+    expect(mlxLmMemory(LLAMA_31_8B, { ...base, version: '0.27.0' }).details['prefillChunkLogitsBytes']).toBe(0)
+    expect(unknown.details['prefillChunkLogitsBytes']).toBe(2048 * 128256 * 2)
+    expect([versionBefore('0.26.10', '0.27.0'), versionBefore('0.27.0', '0.27.0'), versionBefore('1.0', '0.27.0'), versionBefore('main', '0.27.0')]).toEqual([true, false, false, false])
   })
 })

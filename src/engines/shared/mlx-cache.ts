@@ -19,17 +19,21 @@ export interface MlxSeqCache {
 }
 
 /**
- * Cells an mlx-lm layer cache holds after `tokens` tokens.
+ * Cells an mlx-lm layer cache holds after `tokens` tokens, at most (mlx_lm/models/cache.py @d78bf58).
  * - KVCache grows in whole steps of 256: update_and_fetch allocates `(step + S − 1) // step × step` more cells
- *   whenever the new tokens do not fit, so after any sequence of chunks the capacity is ceil256(tokens).
- * - RotatingKVCache(max_size = sliding_window) (gemma3_text.py / gpt_oss.py make_cache) grows the same way up to
- *   max_size and then rotates in place: min(window, ceil256(tokens)) at rest. During a multi-token prefill it
- *   temporarily holds up to max_size + S − 1 (counted as a prefill transient).
+ *   whenever the new tokens do not fit (trimming to the offset first when it is not aligned), so the capacity is at
+ *   most ceil256(tokens).
+ * - RotatingKVCache(max_size = sliding_window) (gemma3_text.py / gpt_oss.py make_cache) stores a prompt chunk by
+ *   concatenation, exactly (_update_concat), and grows by min(256, max_size − offset) when a decoded token no longer
+ *   fits (_update_in_place). A prompt of tokens − 1 plus one decoded token therefore holds tokens − 1 + 256 cells:
+ *   the worst case is min(window, tokens + 255), not ceil256(tokens) (test/oracle/mlx-cache-oracle.test.ts runs
+ *   these rules on real MLX arrays). During a multi-token prefill it temporarily holds up to max_size + S − 1
+ *   (counted as a prefill transient).
  */
 export function mlxLayerCells(layer: LayerSpec, tokens: number): number {
   if (tokens <= 0) return 0
-  const cells = padTo(tokens, MLX_KV_STEP)
-  return layer.kind === 'sliding' && layer.window !== null ? Math.min(layer.window, cells) : cells
+  if (layer.kind === 'sliding' && layer.window !== null) return Math.min(layer.window, tokens + MLX_KV_STEP - 1)
+  return padTo(tokens, MLX_KV_STEP)
 }
 
 /**
