@@ -66,7 +66,10 @@ const engineOptions = {
       ubatch: { type: 'integer', minimum: 1, description: 'Physical batch size (-ub, default 512); sizes the compute buffer and the sliding-window cache.', examples: [512] },
       kvUnified: { type: 'boolean', description: 'One KV pool shared by all slots (-kvu) instead of context ÷ parallel per slot.', examples: [false] },
       swaFull: { type: 'boolean', description: 'Full-size cache for sliding-window layers (--swa-full); costs memory, enables prompt-cache reuse.', examples: [false] },
-      cacheRam: size('Host-RAM prompt cache limit (--cache-ram): saved slot states a busy server keeps; 0 disables it. Default: the budget fleet plans (one full-context conversation per slot, at most llama-server\'s 8 GiB).', ['4GiB', 0]),
+      cacheRam: size(
+        "Host-RAM prompt cache limit (--cache-ram): saved slot states a busy server keeps; 0 disables it. Default: the budget fleet plans (one full-context conversation per slot, at most llama-server's 8 GiB).",
+        ['4GiB', 0],
+      ),
       args,
     },
   },
