@@ -151,6 +151,14 @@ describe('llama.cpp', () => {
     ])
   })
 
+  it('passes the planned host prompt-cache budget as --cache-ram, or the declared options.cacheRam instead', () => {
+    const d = deployment('chat', llamaOptions(), { parallel: 2, context: 8192 })
+    const planned = engineLaunch(inputs(d, { paths: parts, limits: { promptCacheBytes: 2 * 2 ** 30 } })).args
+    expect(planned.slice(planned.indexOf('--cache-ram'), planned.indexOf('--cache-ram') + 2)).toEqual(['--cache-ram', '2048'])
+    const declared = engineLaunch(inputs(deployment('chat', llamaOptions({ cacheRamBytes: 0 }), { parallel: 2 }), { paths: parts, limits: { promptCacheBytes: 2 * 2 ** 30 } })).args
+    expect(declared.slice(declared.indexOf('--cache-ram'), declared.indexOf('--cache-ram') + 2)).toEqual(['--cache-ram', '0'])
+  })
+
   it('is ready when /health answers 200 and warms up with a one-token chat under its alias', () => {
     const launch = engineLaunch(inputs(deployment('coder', llamaOptions(), { bind: '::', port: 8082 }), { paths: parts }))
     expect(launch.readiness).toEqual({ kind: 'http', url: 'http://[::1]:8082/health', okStatus: 200 })

@@ -172,6 +172,26 @@ describe('rules', () => {
     expect(plan.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['memory-fraction', 'headroom']))
   })
 
+  it('fits-in-budget judges the peak by default, and what is allocated at load with rules.fitOn: load', async () => {
+    // Llama-3.3-70B Q4_K_M at 8K × 4 on a 64 GB M4 Max with a 56 GiB wired limit: weights, KV and buffers fit at
+    // load; the host prompt-cache budget llama-server may fill on top of them (--cache-ram) does not.
+    const machine = 'chip: m4-max, memory: 64GB, gpuWiredLimit: 56GiB, reserve: 4GiB'
+    const deployment = 'model: llama70, engine: llama.cpp, port: 8080, context: 8k, parallel: 4'
+    const peak = await planOf(fleet(machine, deployment))
+    const d = peak.deployments[0]!.memory!
+    expect(d.peakBytes - d.atLoadBytes).toBe(d.overhead.promptCacheBytes + d.overhead.transientBytes)
+    expect(peak.machines[0]).toMatchObject({ fitOn: 'peak', usedBytes: d.peakBytes, usedAtLoadBytes: d.atLoadBytes, usedPeakBytes: d.peakBytes })
+    expect(d.atLoadBytes).toBeLessThan(peak.machines[0]!.budgetBytes)
+    expect(d.peakBytes).toBeGreaterThan(peak.machines[0]!.budgetBytes)
+    expect(peak.diagnostics).toContainEqual(expect.objectContaining({ code: 'fits-in-budget', severity: 'error' }))
+    const load = await planOf(fleet(machine, deployment, 'rules:\n  fitOn: load\n'))
+    expect(load.machines[0]).toMatchObject({ fitOn: 'load', usedBytes: d.atLoadBytes })
+    expect(load.diagnostics.map((x) => x.code)).not.toContain('fits-in-budget')
+    // Capping the host prompt cache brings the peak down to the load figure plus what remains.
+    const capped = await planOf(fleet(machine, `${deployment}, options: { cacheRam: 0 }`))
+    expect(capped.deployments[0]!.memory!.overhead.promptCacheBytes).toBe(0)
+  })
+
   it('pools are checked one by one', async () => {
     const plan = await planOf(fleet('chip: m4-max, memory: 128GB, pools: { weights: 30GiB, kvCache: 64GiB, buffers: 16GiB }', 'model: llama70, engine: llama.cpp, port: 8080, context: 8k'))
     expect(plan.machines[0]!.pools.weights).toEqual({ limitBytes: 30 * GiB, usedBytes: plan.deployments[0]!.memory!.weightsBytes })
