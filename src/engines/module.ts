@@ -51,10 +51,11 @@ export interface MemoryInputs {
 }
 
 /**
- * Which fitted speed constants apply (src/sizing/speed-constants.ts): the llama.cpp kernels (llama-server and Ollama,
- * which runs llama-server) or MLX's (mlx_lm.server and vllm-mlx, which serves through mlx-lm).
+ * Which fitted speed constants apply (src/sizing/speed-constants.ts): the llama.cpp kernels (llama-server), MLX's
+ * (mlx_lm.server and vllm-mlx, which serves through mlx-lm), or Ollama (llama.cpp kernels plus Ollama's own fitted
+ * per-token overhead).
  */
-export type SpeedFamily = 'llama.cpp' | 'mlx-lm'
+export type SpeedFamily = 'llama.cpp' | 'mlx-lm' | 'ollama'
 
 /**
  * How an engine lays out its caches, for the bytes a decoded token reads: ggml rows (llama.cpp, Ollama) or MLX arrays

@@ -63,17 +63,18 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     }
     const sized = inputs.sizing.get(d.name) ?? null
     if (sized === null) {
-      return { ...base, memory: null, decodeTokensPerSecond: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
+      return { ...base, memory: null, decodeTokensPerSecond: null, decodeError: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
     }
     if (!sized.ok) {
       const pos = inputs.locate(['deployments', d.name], { key: true })
       diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
-      return { ...base, memory: null, decodeTokensPerSecond: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
+      return { ...base, memory: null, decodeTokensPerSecond: null, decodeError: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
     }
     return {
       ...base,
       memory: sized.memory,
       decodeTokensPerSecond: sized.speed?.decodeTokensPerSecond ?? null,
+      decodeError: sized.speed?.expectedError ?? null,
       prefillTokensPerSecond: sized.speed?.prefillTokensPerSecond ?? null,
       timeToFirstTokenSeconds: sized.speed?.timeToFirstTokenSeconds ?? null,
       facts: modelFacts ? { source: modelFacts.source, weights: modelFacts.weights.basis, citation: modelFacts.citation } : null,

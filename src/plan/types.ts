@@ -103,6 +103,8 @@ export interface DeploymentPlan {
   /** Null when the deployment could not be sized (see diagnostics). */
   readonly memory: MemoryBreakdown | null
   readonly decodeTokensPerSecond: { readonly empty: number; readonly typical: number; readonly full: number } | null
+  /** The decode figures' expected error: p80 of the held-out error for the engine's speed family (docs/speed.md). */
+  readonly decodeError: { readonly fraction: number; readonly basis: string } | null
   readonly prefillTokensPerSecond: number | null
   /** Seconds to the first token for a prompt that fills the context. */
   readonly timeToFirstTokenSeconds: number | null

@@ -2,7 +2,9 @@
  * Speed, from first principles (docs/speed.md):
  * - decode is memory-bound: each token reads the active weights plus the KV cache at the current context, so
  *   t_token = bytes_read / (efficiency × bandwidth) + t0, where efficiency and the fixed per-token cost t0 are fitted to
- *   public measurements (src/sizing/speed-constants.ts; the measurements: test/sizing/speed-measurements.ts); t0 = perTokenSeconds × layers/32 + moeLayerSeconds × MoE
+ *   the fit split of public measurements (src/sizing/speed-constants.ts; the measurements: test/sizing/speed-measurements.ts,
+ *   the fit: test/sizing/speed-fit.ts) and the error on the held-out split is returned as `expectedError`; bytes_read
+ *   is per-token weights (an untied input embedding contributes one row) + KV; t0 = perTokenSeconds × layers/32 + moeLayerSeconds × MoE
  *   layers, the second term being the router/top-k/gather/expert launches a mixture-of-experts layer adds;
  * - prefill is compute-bound: a prompt of n tokens costs 2 × active params × n FLOPs for the matrices plus
  *   2 × 2 × Σ_attention-layers(heads × head_dim) × n²/2 for causal attention, at flopsEfficiency × peak GPU FLOPS
@@ -12,7 +14,7 @@
 import type { SpeedFamily } from '../engines/index.ts'
 import type { Machine } from '../config/types.ts'
 import type { Architecture } from '../model/architecture.ts'
-import { REFERENCE_LAYERS, SPEED_CONSTANTS, type SpeedConstants } from './speed-constants.ts'
+import { REFERENCE_LAYERS, SPEED_CONSTANTS, SPEED_EXPECTED_ERROR, type ExpectedError, type SpeedConstants } from './speed-constants.ts'
 import { findChip } from '../catalog/chips.ts'
 
 /** A chat turn with some history: the "typical" context decode speed is quoted at. */
@@ -37,7 +39,16 @@ export interface SpeedEstimate {
   readonly prefillTokensPerSecond: number
   readonly timeToFirstTokenSeconds: number
   readonly constants: SpeedConstants & { readonly engine: SpeedFamily; readonly tier: string }
+  /**
+   * The decode error to expect, as a fraction of the prediction: the 80th percentile of the absolute relative error on
+   * the held-out public measurements of this speed family (docs/speed.md §5), e.g. 0.09 → print "~94 tok/s ±9 %".
+   * `basis` says how it was obtained. It describes single-stream decode; it does not widen for long contexts, MoE or
+   * hybrid models, which have fewer held-out runs (docs/speed.md §7).
+   */
+  readonly expectedError: ExpectedError
 }
+
+export type { ExpectedError }
 
 export function peakFlops(machine: Pick<Machine, 'gpuCores' | 'gpuClockGHz'>): number {
   return machine.gpuCores * 128 * 2 * machine.gpuClockGHz * 1e9
@@ -87,5 +98,6 @@ export function estimateSpeed(inputs: SpeedInputs): SpeedEstimate {
     prefillTokensPerSecond: n / ttft,
     timeToFirstTokenSeconds: ttft,
     constants,
+    expectedError: SPEED_EXPECTED_ERROR[inputs.speedFamily],
   }
 }

@@ -63,7 +63,7 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
         // ≥: only the weights were sized (an architecture fleet could not read), so the real figure is larger.
         m ? `${m.complete ? '' : '≥'}${gib(m.atLoadBytes)} GiB` : '?',
         m ? `${m.complete ? '' : '≥'}${gib(m.peakBytes)} GiB` : '?',
-        d.decodeTokensPerSecond ? `~${speed(d.decodeTokensPerSecond.empty)} → ${speed(d.decodeTokensPerSecond.full)}` : '—',
+        d.decodeTokensPerSecond ? `~${speed(d.decodeTokensPerSecond.empty)} → ${speed(d.decodeTokensPerSecond.full)}${d.decodeError ? ` ±${Math.round(d.decodeError.fraction * 100)} %` : ''}` : '—',
         d.timeToFirstTokenSeconds !== null ? duration(d.timeToFirstTokenSeconds) : '—',
       ])
     }

@@ -33,8 +33,8 @@ describe('ENGINE_MODULES', () => {
     expect(ENGINE_MODULES.command.sizing).toBeNull()
   })
 
-  it('engines that run the same kernels share speed constants and cache layout', () => {
-    expect([ENGINE_MODULES['llama.cpp'].sizing.speedFamily, ENGINE_MODULES.ollama.sizing.speedFamily]).toEqual(['llama.cpp', 'llama.cpp'])
+  it('engines that run the same kernels share cache layout; Ollama has its own speed family (its per-token overhead)', () => {
+    expect([ENGINE_MODULES['llama.cpp'].sizing.speedFamily, ENGINE_MODULES.ollama.sizing.speedFamily]).toEqual(['llama.cpp', 'ollama'])
     expect([ENGINE_MODULES['mlx-lm'].sizing.speedFamily, ENGINE_MODULES['vllm-mlx'].sizing.speedFamily]).toEqual(['mlx-lm', 'mlx-lm'])
     expect(ENGINE_MODULES.ollama.sizing.cacheLayout).toBe('ggml')
     expect(ENGINE_MODULES['vllm-mlx'].sizing.cacheLayout).toBe('mlx')

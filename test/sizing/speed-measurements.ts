@@ -10,10 +10,11 @@
 export const LEGACY_BUILD = '8e672ef'
 
 /**
- * t0(8e672ef) / t0(current builds) for llama.cpp = 1 / 0.719: the current-build t0 was obtained by fitting one
- * multiplier (0.719) on 12 newer-build measurements with the per-tier efficiencies of the 8e672ef fit held fixed.
+ * t0(8e672ef) / t0(current builds) for llama.cpp = 1 / 0.714: the current-build t0 was obtained by fitting one
+ * multiplier (0.714) on the 12 current-build dense llama-bench/llama-server rows of the fit split, the per-tier
+ * efficiencies of the 8e672ef fit held fixed (test/sizing/speed-fit.ts).
  */
-export const LEGACY_BUILD_T0_SCALE = 1.39
+export const LEGACY_BUILD_T0_SCALE = 1.4
 
 export interface SpeedMeasurement {
   /** fleet catalog id, e.g. 'm2-ultra' (src/catalog/chips.ts). */
@@ -21,7 +22,8 @@ export interface SpeedMeasurement {
   gpuCores: number
   /** Catalog peak bandwidth of this chip variant, decimal GB/s. */
   bandwidthGBps: number
-  engine: 'llama.cpp' | 'mlx-lm'
+  /** Whose kernels ran it: llama.cpp (llama-bench, llama-server, LM Studio's GGUF engine), mlx-lm (MLX servers), or Ollama. */
+  engine: 'llama.cpp' | 'mlx-lm' | 'ollama'
   model: string
   quant: string
   /** Whole weight file in bytes (GGUF: llama-bench's GiB × 2^30; MLX: derived, see file header). */
@@ -47,12 +49,61 @@ export interface SpeedMeasurement {
    * undefined when below ~1 % of the weight bytes or when the source does not give the context.
    */
   kvBytesRead?: number
+  /**
+   * Dense rows: bytes of an untied input-embedding table inside modelBytes (derived: vocab × hidden × the table's bits /
+   * 8). A decoded token reads one row of it, so it is not part of the bytes read — the same units fleet predicts in
+   * (activeWeightBytesPerToken, src/sizing/weights.ts). Undefined for tied embeddings (the table is also the output
+   * matrix and is read in full) and for MoE rows (activeWeightBytes already excludes it).
+   */
+  embeddingBytes?: number
+  /**
+   * false when the source names the chip but not its GPU bin and every catalog bin of that chip has the same bandwidth:
+   * `gpuCores` is then the smallest bin. Decode does not use the bin; such rows carry no prefill figure.
+   */
+  gpuBinStated?: false
+  /**
+   * A front-end fleet does not deploy, around the engine's kernels (LM Studio's bundled llama.cpp, build not printed).
+   * Such rows are never fitted; docs/speed.md reports them as a separate out-of-sample group.
+   */
+  frontEnd?: 'LM Studio'
 }
 const GIB = 1024 ** 3
 const gib = (x: number): number => Math.round(x * GIB)
 const mib = (x: number): number => Math.round(x * 1024 ** 2)
 /** MLX affine quantization, group size 64: bits + 32/64 bits per weight (sizing.md §4.1). Derived size. */
-const mlxBytes = (params: number, bits: 4 | 8): number => Math.round((params * (bits + 0.5)) / 8)
+const mlxBytes = (params: number, bits: number): number => Math.round((params * (bits + 0.5)) / 8)
+
+/**
+ * GGUF file bytes where the source prints none: params × the file-level bits per weight of llama.cpp's recipe. Q4_K_M
+ * 4.90 and Q6_K 6.57 are the averages implied by llama.cpp quantize's own sizes for Llama-3-8B ("4.58G", "6.14G" over
+ * 8.03B params, sizing.md §3.7); Q4_0 4.5 and Q8_0 8.5 are the block sizes. Derived, ±5 % (Qwen2.5-72B Q4_K_M is 5.22).
+ */
+const GGUF_FILE_BPW = { Q4_K_M: 4.9, Q6_K: 6.57, Q4_0: 4.5, Q8_0: 8.5 } as const
+type GgufRecipe = keyof typeof GGUF_FILE_BPW
+const ggufBytes = (params: number, recipe: GgufRecipe): number => Math.round((params * GGUF_FILE_BPW[recipe]) / 8)
+/** token_embd's type in llama.cpp's recipes: Q4_K (4.5 bpw) in Q4_K_M, Q6_K in Q6_K, else the file's block type. Derived. */
+const GGUF_EMBEDDING_BPW: Readonly<Record<GgufRecipe, number>> = { Q4_K_M: 4.5, Q6_K: 6.5625, Q4_0: 4.5, Q8_0: 8.5 }
+const ggufEmbeddingBytes = (params: number, recipe: GgufRecipe): number => Math.round((params * GGUF_EMBEDDING_BPW[recipe]) / 8)
+
+/**
+ * Untied input-embedding parameters (vocab × hidden) of the models below, from their config.json (vocab_size ×
+ * hidden_size, tie_word_embeddings false). Tied models (Qwen2.5-1.5B, Qwen3-0.6B/4B, Llama-3.2-3B, Phi-4-mini) have none.
+ */
+const EMB = {
+  llama3_8b: 128256 * 4096,
+  llama3_70b: 128256 * 8192,
+  llama3_405b: 128256 * 16384,
+  qwen25_7b: 152064 * 3584,
+  qwen25_14b: 152064 * 5120,
+  qwen25_32b: 152064 * 5120,
+  qwen25_72b: 152064 * 8192,
+  qwen3_8b: 151936 * 4096,
+  qwen3_32b: 151936 * 5120,
+  mistral7b: 32768 * 4096,
+  nemo12b: 131072 * 5120,
+  mistralSmall24b: 131072 * 5120,
+  phi4: 100352 * 5120,
+} as const
 
 // ─────────────── LLaMA-2 7B in llama.cpp discussion #4167 ───────────────
 
@@ -62,6 +113,13 @@ const LLAMA7B_BYTES: Readonly<Record<'F16' | 'Q8_0' | 'Q4_0', number>> = {
   F16: gib(12.55),
   Q8_0: gib(6.67),
   Q4_0: gib(3.56),
+}
+
+/** Untied 32000 × 4096 token_embd, stored in the file's type (F16 2 B, Q8_0 8.5 bpw, Q4_0 4.5 bpw). Derived. */
+const LLAMA7B_EMBEDDING_BYTES: Readonly<Record<'F16' | 'Q8_0' | 'Q4_0', number>> = {
+  F16: 32000 * 4096 * 2,
+  Q8_0: (32000 * 4096 * 8.5) / 8,
+  Q4_0: (32000 * 4096 * 4.5) / 8,
 }
 
 const T4167 = 'https://github.com/ggml-org/llama.cpp/discussions/4167'
@@ -105,6 +163,7 @@ function llama7b(chip: string, gpuCores: number, bandwidthGBps: number, quant: '
     source: ref.source,
     build: ref.build,
     layers: 32,
+    embeddingBytes: LLAMA7B_EMBEDDING_BYTES[quant],
   }
 }
 
@@ -113,14 +172,20 @@ interface MlxRun {
   readonly gpuCores: number
   readonly bandwidthGBps: number
   readonly model: string
-  readonly bits: 4 | 8
+  readonly bits: number
   /** Model-card parameter count (total; embeddings included). */
   readonly params: number
+  /** Untied input-embedding parameters (vocab × hidden; derived from config.json); 0 or undefined when tied. */
+  readonly embeddingParams?: number
+  /** KV bytes a generated token reads at the run's mean context (derived), when ≥ ~1 % of the weights. */
+  readonly kvBytesRead?: number
   readonly layers: number
   readonly decode: number
   readonly prompt: number | null
   readonly source: string
   readonly build?: string
+  /** Quant label when not `${bits}-bit affine gs64` (bf16, group size 32). */
+  readonly quantLabel?: string
 }
 const mlx = (r: MlxRun): SpeedMeasurement => ({
   chip: r.chip,
@@ -128,7 +193,7 @@ const mlx = (r: MlxRun): SpeedMeasurement => ({
   bandwidthGBps: r.bandwidthGBps,
   engine: 'mlx-lm',
   model: r.model,
-  quant: `${r.bits}-bit affine gs64`,
+  quant: r.quantLabel ?? `${r.bits}-bit affine gs64`,
   modelBytes: mlxBytes(r.params, r.bits),
   activeParams: r.params,
   promptTokensPerSecond: r.prompt,
@@ -136,6 +201,8 @@ const mlx = (r: MlxRun): SpeedMeasurement => ({
   source: r.source,
   build: r.build,
   layers: r.layers,
+  ...(r.embeddingParams ? { embeddingBytes: mlxBytes(r.embeddingParams, r.bits) } : {}),
+  ...(r.kvBytesRead !== undefined ? { kvBytesRead: r.kvBytesRead } : {}),
 })
 
 const RAPID = (pr: number, what: string): string =>
@@ -198,6 +265,272 @@ const MLX_STUDIO =
   'https://github.com/lucasventurasc/mlx-studio/blob/8fd57bdc253991fa49b85cc280ecf4863bf13af4/benchmarks/mlx-vs-gguf.md — lucasventurasc 2025-12-13, "M2 Ultra Mac Studio 64GB"; benchmarks/README.md of the same commit: "24-core CPU, 76-core GPU, 64GB"; prompt "Escreva um Palindromo em Kotlin", max 512 tokens, tok/s reported by the server, 3 runs averaged'
 const NEOBUNDY =
   'https://github.com/neobundy/CWK-Deep-Dive-Into-AI-Reboot/blob/79472ee2580383652a0557bd0517edecfb4ece29/benchmarks/qwen3-family-benchmarks.md — neobundy 2025-04-28, "Mac Studio M3 Ultra (512 GB)" (512 GB exists only with the 80-core GPU), Ollama 0.6.6 (Homebrew), registry q4_k_m tags, OLLAMA_FLASH_ATTENTION=1, OLLAMA_CONTEXT_LENGTH=128000, "Avg TPS"; prompt length not given. Same table, same machine: dense qwen3:32b 25.4 t/s, which the dense constants over-predict by 13 %'
+
+// ─────────────── Added for the held-out refit (docs/speed.md §2.5): small models, several quants, Ollama, base tier ───────────────
+// Every figure below was read in the source named in its row. Byte sizes are derived (MLX: params × (bits + 0.5) / 8;
+// GGUF: ggufBytes) unless the source prints them; parameter counts, layers and embedding sizes are config.json facts.
+
+/** Dense models' config facts (model-card params, transformer blocks, untied embedding params). */
+const DENSE = {
+  'Qwen2.5-1.5B': { params: 1.54e9, layers: 28, emb: 0 },
+  'Qwen2.5-7B': { params: 7.62e9, layers: 28, emb: EMB.qwen25_7b },
+  'Qwen2.5-14B': { params: 14.77e9, layers: 48, emb: EMB.qwen25_14b },
+  'Qwen2.5-32B': { params: 32.76e9, layers: 64, emb: EMB.qwen25_32b },
+  'Qwen2.5-72B': { params: 72.71e9, layers: 80, emb: EMB.qwen25_72b },
+  'Qwen3-4B': { params: 4.02e9, layers: 36, emb: 0 },
+  'Qwen3-8B': { params: 8.19e9, layers: 36, emb: EMB.qwen3_8b },
+  'Qwen3-32B': { params: 32.76e9, layers: 64, emb: EMB.qwen3_32b },
+  'Mistral-Nemo-12B': { params: 12.25e9, layers: 40, emb: EMB.nemo12b },
+  'Mistral-Small-24B': { params: 23.57e9, layers: 40, emb: EMB.mistralSmall24b },
+  'Mistral-7B-v0.3': { params: 7.25e9, layers: 32, emb: EMB.mistral7b },
+  'Llama-3.2-3B': { params: 3.21e9, layers: 28, emb: 0 },
+  'Llama-3.1-8B': { params: 8.03e9, layers: 32, emb: EMB.llama3_8b },
+  'Llama-3.1-70B': { params: 70.55e9, layers: 80, emb: EMB.llama3_70b },
+  'Llama-3.1-405B': { params: 405.85e9, layers: 126, emb: EMB.llama3_405b },
+  'phi-4': { params: 14.66e9, layers: 40, emb: EMB.phi4 },
+} as const
+type DenseModel = keyof typeof DENSE
+
+interface GgufRun {
+  readonly chip: string
+  readonly gpuCores: number
+  readonly bandwidthGBps: number
+  readonly engine: 'llama.cpp' | 'ollama'
+  readonly base: DenseModel
+  readonly model: string
+  readonly recipe: GgufRecipe
+  readonly decode: number
+  readonly source: string
+  readonly build?: string
+  readonly gpuBinStated?: false
+  readonly frontEnd?: 'LM Studio'
+}
+const gguf = (r: GgufRun): SpeedMeasurement => {
+  const m = DENSE[r.base]
+  return {
+    chip: r.chip,
+    gpuCores: r.gpuCores,
+    bandwidthGBps: r.bandwidthGBps,
+    engine: r.engine,
+    model: r.model,
+    quant: r.recipe,
+    modelBytes: ggufBytes(m.params, r.recipe),
+    activeParams: m.params,
+    promptTokensPerSecond: null,
+    decodeTokensPerSecond: r.decode,
+    source: r.source,
+    build: r.build,
+    layers: m.layers,
+    ...(m.emb > 0 ? { embeddingBytes: ggufEmbeddingBytes(m.emb, r.recipe) } : {}),
+    ...(r.gpuBinStated === false ? { gpuBinStated: false as const } : {}),
+    ...(r.frontEnd ? { frontEnd: r.frontEnd } : {}),
+  }
+}
+const mlxDense = (base: DenseModel, r: Omit<MlxRun, 'params' | 'layers' | 'embeddingParams'>): SpeedMeasurement =>
+  mlx({ ...r, params: DENSE[base].params, layers: DENSE[base].layers, embeddingParams: DENSE[base].emb })
+
+const M4MAX = { chip: 'm4-max', gpuCores: 40, bandwidthGBps: 546 } as const
+const M1PRO = { chip: 'm1-pro', gpuCores: 16, bandwidthGBps: 200 } as const
+const M3ULTRA80 = { chip: 'm3-ultra', gpuCores: 80, bandwidthGBps: 819 } as const
+const M1ULTRA64 = { chip: 'm1-ultra', gpuCores: 64, bandwidthGBps: 800 } as const
+const M1ULTRA48 = { chip: 'm1-ultra', gpuCores: 48, bandwidthGBps: 800 } as const
+
+const NEXV =
+  'https://github.com/NexVeridian/llm-inference-benchmarks/blob/198856be058fdbb1c1979f65e490bcdc2a58294b/README.md — NexVeridian, "Apple M4 Max 48GB 16 Core 16-inch using LM Studio" (48 GB exists only with the 16-core CPU / 40-core GPU bin), table rows without speculative decoding; speeds printed as whole tok/s'
+const NEXV_ROW = (row: string): string => `${NEXV}, row "${row}"`
+const MLX_BENCH_4B = (row: string): string =>
+  `https://github.com/ml-explore/mlx-lm/blob/a4c64703906f709a493341508ac31af4085d2638/mlx_lm/BENCHMARKS.md — awni (Apple), "Qwen/Qwen3-4B-Instruct-2507" table, row "${row}", "Generation (128) tok/sec"; "Performance benchmark on 64GB M4 Max" (40-core bin only), mlx 0.29.2.dev20251008, mlx-lm 0.28.2, \`mlx_lm.benchmark -p 2048 -g 128\``
+const ITS_README = (table: string, column: string): string =>
+  `https://github.com/itsmostafa/inference-speed-tests/blob/083006eebfb866352483b8d84d80259bd81c7a21/README.md — itsmostafa, README table "${table}", column "${column}", prompt "Write a 500 word story"; Ollama rows are \`ollama run --verbose\` "eval rate" (registry default tags: Q4_K_M); the README says the results are not verified`
+const GEERLING_README = (section: string, system: string): string =>
+  `https://github.com/geerlingguy/ai-benchmarks/blob/022fb93162585171e0551bfed5679dbaf728d02c/README.md — geerlingguy, "Findings" section "${section}", row "${system}", Ollama eval rate (obench.sh; registry default Q4_K_M tags)`
+const FREELETICS =
+  'https://github.com/freeletics/ollama-benchmark/blob/820b2562a3266ed439c688eb641f74b25673acb8/results/macbook_air_m2_24GB.md — henry.gallert, MacBook Air (Mac14,2) "Apple M2", 24 GB, macOS 15.3.1, ollama_version 0.5.9, "Average of eval rate" over five prompts; GPU bin not stated (both M2 bins have 100 GB/s)'
+const QWEN3_4B_KV_2112 = 36 * 8 * 128 * 2 * 2 * 2112
+
+const ADDED_2026: readonly SpeedMeasurement[] = [
+  // mlx-lm's own table: one small dense model at seven quantizations on the M4 Max (mean context 2048 + 64).
+  ...(
+    [
+      ['q4', 4, 134.52],
+      ['q5', 5, 116.39],
+      ['q6', 6, 104.68],
+      ['q8', 8, 86.907],
+      ['bf16', 15.5, 52.47],
+    ] as const
+  ).map(([row, bits, decode]) =>
+    // bf16 is unquantized: 2 bytes per weight, written as bits 15.5 so that (bits + 0.5) / 8 = 2.
+    mlxDense('Qwen3-4B', {
+      ...M4MAX,
+      model: 'Qwen/Qwen3-4B-Instruct-2507 (mlx-community conversions)',
+      bits,
+      quantLabel: row === 'bf16' ? 'bf16' : `${bits}-bit affine gs64`,
+      decode,
+      prompt: null,
+      source: MLX_BENCH_4B(row),
+      build: 'mlx 0.29.2.dev20251008 / mlx-lm 0.28.2',
+      kvBytesRead: QWEN3_4B_KV_2112,
+    }),
+  ),
+  // q4 g32 and q5 g32: group size 32 adds 1 bit per weight (bits + 32/32).
+  ...(
+    [
+      ['q4 g32', 4.5, 126.0],
+      ['q5 g32', 5.5, 110.29],
+    ] as const
+  ).map(([row, bits, decode]) =>
+    mlxDense('Qwen3-4B', {
+      ...M4MAX,
+      model: 'Qwen/Qwen3-4B-Instruct-2507 (mlx-community conversions, group size 32)',
+      bits,
+      quantLabel: `${bits - 0.5}-bit affine gs32`,
+      decode,
+      prompt: null,
+      source: MLX_BENCH_4B(row),
+      build: 'mlx 0.29.2.dev20251008 / mlx-lm 0.28.2',
+      kvBytesRead: QWEN3_4B_KV_2112,
+    }),
+  ),
+  // LM Studio's MLX engine on the M4 Max, NexVeridian (whole tok/s).
+  ...(
+    [
+      ['Qwen2.5-1.5B', 'Qwen2.5-1.5B', 4, 282, '1.5 | 282 | qwen 2.5 | MLX | 4'],
+      ['Qwen2.5-7B', 'Qwen2.5-7B', 4, 101, '7 | 101 | qwen 2.5 | MLX | 4'],
+      ['Qwen2.5-7B', 'Qwen2.5-7B', 8, 58, '7 | 58 | qwen 2.5 | MLX | 8'],
+      ['Mistral-Nemo-12B', 'Wayfarer-12B (Mistral-Nemo 12B)', 4, 65, '12 | 65 | wayfarer | MLX | 4'],
+      ['Mistral-Nemo-12B', 'Wayfarer-12B (Mistral-Nemo 12B)', 6, 45, '12 | 45 | wayfarer | MLX | 6'],
+      ['Mistral-Nemo-12B', 'Wayfarer-12B (Mistral-Nemo 12B)', 8, 36, '12 | 36 | wayfarer | MLX | 8'],
+      ['Qwen2.5-14B', 'Qwen2.5-14B', 4, 52, '14 | 52 | qwen 2.5 | MLX | 4'],
+      ['Qwen2.5-14B', 'Qwen2.5-14B', 8, 30, '14 | 30 | qwen 2.5 | MLX | 8'],
+      ['Mistral-Small-24B', 'Mistral Small 3 24B', 4, 35, '24 | 35 | mistral small 3 | MLX | 4'],
+      ['Qwen2.5-32B', 'Qwen2.5-32B', 4, 23, '32 | 23 | qwen 2.5 | MLX | 4'],
+      ['Qwen2.5-32B', 'QwQ-32B (Qwen2.5-32B shapes)', 3, 25, '32 | 25 | qwq | MLX | 3'],
+      ['Qwen2.5-32B', 'QwQ-32B (Qwen2.5-32B shapes)', 4, 24, '32 | 24 | qwq | MLX | 4'],
+      ['Qwen2.5-32B', 'QwQ-32B (Qwen2.5-32B shapes)', 6, 16, '32 | 16 | qwq | MLX | 6'],
+      ['Qwen3-32B', 'Qwen3-32B', 4, 22, '32 | 22 | qwen 3 | MLX | 4'],
+      ['Llama-3.1-70B', 'Wayfarer-Large-70B (Llama-3.3-70B shapes)', 3, 15, '70 | 15 | wayfarer large | MLX | 3'],
+    ] as const
+  ).map(([base, model, bits, decode, row]) => mlxDense(base, { ...M4MAX, model: `${model} (LM Studio MLX)`, bits, decode, prompt: null, source: NEXV_ROW(row), build: 'LM Studio MLX engine' })),
+  // LM Studio's GGUF (llama.cpp) engine, same machines.
+  ...(
+    [
+      ['Qwen2.5-7B', 'Q4_K_M', 70, '7 | 70 | qwen 2.5 | GUFF | Q4_K_M'],
+      ['Qwen2.5-14B', 'Q4_K_M', 36, '14 | 36 | qwen 2.5 | GUFF | Q4_K_M'],
+      ['Qwen2.5-32B', 'Q4_K_M', 18, '32 | 18 | qwen 2.5 | GUFF | Q4_K_M'],
+      ['Mistral-Nemo-12B', 'Q6_K', 35, '12 | 35 | wayfarer | GUFF | Q6_K'],
+    ] as const
+  ).map(([base, recipe, decode, row]) =>
+    gguf({ ...M4MAX, engine: 'llama.cpp', base, model: `${base} (LM Studio GGUF)`, recipe, decode, source: NEXV_ROW(row), build: 'LM Studio llama.cpp engine', frontEnd: 'LM Studio' }),
+  ),
+  ...(
+    [
+      [M4MAX, 'Qwen2.5-7B', 71.73, 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-14B', 39.04, 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-32B', 19.56, 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-72B', 8.31, 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M1PRO, 'Qwen2.5-7B', 26.12, 'M1 Pro (32GB RAM, 16-core GPU)'],
+      [M1PRO, 'Qwen2.5-14B', 14.67, 'M1 Pro (32GB RAM, 16-core GPU)'],
+      [M1PRO, 'Qwen2.5-32B', 4.53, 'M1 Pro (32GB RAM, 16-core GPU)'],
+    ] as const
+  ).map(([machine, base, decode, column]) =>
+    gguf({
+      ...machine,
+      engine: 'llama.cpp',
+      base,
+      model: `${base}-Instruct (LM Studio GGUF 4bit)`,
+      recipe: 'Q4_K_M',
+      decode,
+      source: ITS_README('LM Studio › GGUF models', column),
+      build: 'LM Studio llama.cpp engine',
+      frontEnd: 'LM Studio',
+    }),
+  ),
+
+  // ─────────────── Ollama, dense ───────────────
+  ...(
+    [
+      [M4MAX, 'Qwen2.5-7B', 'qwen2.5:7b', 72.5, 'Ollama', 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-14B', 'qwen2.5:14b', 38.23, 'Ollama', 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-32B', 'qwen2.5:32b', 19.35, 'Ollama', 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M4MAX, 'Qwen2.5-72B', 'qwen2.5:72b', 8.76, 'Ollama', 'M4 Max (128 GB RAM, 40-core GPU)'],
+      [M1PRO, 'Qwen2.5-7B', 'qwen2.5:7b', 26.85, 'Ollama', 'M1 Pro (32GB RAM, 16-core GPU)'],
+      [M1PRO, 'Qwen2.5-14B', 'qwen2.5:14b', 14.66, 'Ollama', 'M1 Pro (32GB RAM, 16-core GPU)'],
+      [M1PRO, 'Qwen2.5-32B', 'qwen2.5:32b', 6.95, 'Ollama', 'M1 Pro (32GB RAM, 16-core GPU)'],
+      [M1PRO, 'Qwen3-8B', 'qwen3:8b', 18.73, 'Ollama', 'M1 Pro (16GB Ram, 16-core GPU)'],
+      [M3ULTRA80, 'Llama-3.1-8B', 'llama3.1:8b', 85.02, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-14B', 'deepseek-r1:14b (Qwen2.5-14B shapes)', 46.5, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-32B', 'deepseek-r1:32b (Qwen2.5-32B shapes)', 25.58, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Llama-3.1-70B', 'deepseek-r1:70b (Llama-3.3-70B shapes)', 13.16, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-7B', 'qwen2.5:7b', 88.87, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-14B', 'qwen2.5:14b', 47.25, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-32B', 'qwen2.5:32b', 26.02, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+      [M3ULTRA80, 'Qwen2.5-72B', 'qwen2.5:72b (README row "Qwen2.5:70B")', 12.21, 'Mac Studio › Ollama', 'M3 Ultra (256GB, 80-core GPU)'],
+    ] as const
+  ).map(([machine, base, model, decode, table, column]) =>
+    gguf({ ...machine, engine: 'ollama', base, model: `Ollama ${model}`, recipe: 'Q4_K_M', decode, source: ITS_README(table, column), build: 'Ollama (version not stated)' }),
+  ),
+  ...(
+    [
+      [M3ULTRA80, 'Llama-3.2-3B', 'llama3.2:3b', 154.6, 'Llama 3.2:3b', 'Mac Studio (M3 Ultra 512GB)'],
+      [M3ULTRA80, 'Qwen2.5-14B', 'deepseek-r1:14b (Qwen2.5-14B shapes)', 51.85, 'DeepSeek R1 14b', 'Mac Studio (M3 Ultra 512GB)'],
+      [M3ULTRA80, 'Llama-3.1-70B', 'llama3.1:70b', 14.08, 'Llama 3.1:70b', 'Mac Studio (M3 Ultra 512GB)'],
+      [M3ULTRA80, 'Llama-3.1-405B', 'llama3.1:405b', 1.96, 'Llama 3.1:405b', 'Mac Studio (M3 Ultra 512GB)'],
+      [M1ULTRA64, 'Llama-3.2-3B', 'llama3.2:3b', 127.6, 'Llama 3.2:3b', 'M1 Ultra (64 GPU Core) 128GB'],
+      [M1ULTRA64, 'Qwen2.5-14B', 'deepseek-r1:14b (Qwen2.5-14B shapes)', 41.51, 'DeepSeek R1 14b', 'M1 Ultra (64 GPU Core) 128GB'],
+      [M1ULTRA64, 'Llama-3.1-70B', 'llama3.1:70b', 9.84, 'Llama 3.1:70b', 'M1 Ultra (64 GPU Core) 128GB'],
+      [M1ULTRA48, 'Llama-3.2-3B', 'llama3.2:3b', 108.67, 'Llama 3.2:3b', 'M1 Ultra (48 GPU Core) 64GB'],
+      [M1ULTRA48, 'Qwen2.5-14B', 'deepseek-r1:14b (Qwen2.5-14B shapes)', 35.89, 'DeepSeek R1 14b', 'M1 Ultra (48 GPU Core) 64GB'],
+      [{ chip: 'm4', gpuCores: 10, bandwidthGBps: 120 }, 'Llama-3.2-3B', 'llama3.2:3b', 41.31, 'Llama 3.2:3b', 'M4 Mac mini (10 core - 32GB)" (the Mac mini M4 has only the 10-core GPU'],
+    ] as const
+  ).map(([machine, base, model, decode, section, system]) =>
+    gguf({ ...machine, engine: 'ollama', base, model: `Ollama ${model}`, recipe: 'Q4_K_M', decode, source: GEERLING_README(section, system), build: 'Ollama (version not stated)' }),
+  ),
+  ...(
+    [
+      ['Mistral-7B-v0.3', 'mistral:7b', 'Q4_0', 19.17],
+      ['phi-4', 'phi4:14b', 'Q4_K_M', 6.83],
+      ['Qwen2.5-14B', 'deepseek-r1:14b (Qwen2.5-14B shapes)', 'Q4_K_M', 5.87],
+    ] as const
+  ).map(([base, model, recipe, decode]) =>
+    gguf({
+      chip: 'm2',
+      gpuCores: 8,
+      bandwidthGBps: 100,
+      engine: 'ollama',
+      base,
+      model: `Ollama ${model}`,
+      recipe,
+      decode,
+      source: `${FREELETICS}; model_name "${model.split(' ')[0] ?? model}"`,
+      build: 'Ollama 0.5.9',
+      gpuBinStated: false,
+    }),
+  ),
+  gguf({ ...M3ULTRA80, engine: 'ollama', base: 'Qwen3-32B', model: 'Ollama qwen3:32b', recipe: 'Q4_K_M', decode: 25.4, source: `${NEOBUNDY}; row "qwen3:32b"`, build: 'Ollama 0.6.6' }),
+
+  // ─────────────── MoE, LM Studio MLX (NexVeridian) ───────────────
+  ...(
+    [
+      ['4bit', 93, '30 - A3 | 93 | qwen 3 | MLX | 4'],
+      ['6bit', 81, '30 - A3 | 81 | qwen 3 | MLX | 6'],
+      ['8bit', 70, '30 - A3 | 70 | qwen 3 | MLX | 8'],
+    ] as const
+  ).map(([bits, decode, row]): SpeedMeasurement => ({
+    ...M4MAX,
+    engine: 'mlx-lm',
+    model: 'Qwen3-30B-A3B (LM Studio MLX; MoE, 128 experts, top-8)',
+    quant: `${bits.replace('bit', '')}-bit affine gs64`,
+    modelBytes: QWEN3_30B.mlx[bits].file,
+    activeParams: QWEN3_30B.activeParams,
+    promptTokensPerSecond: null,
+    decodeTokensPerSecond: decode,
+    source: NEXV_ROW(row),
+    build: 'LM Studio MLX engine',
+    layers: QWEN3_30B.layers,
+    moeLayers: QWEN3_30B.layers,
+    activeWeightBytes: QWEN3_30B.mlx[bits].active,
+  })),
+]
 
 export const MEASUREMENTS: readonly SpeedMeasurement[] = [
   llama7b('m1', 7, 68.25, 'Q8_0', 108.21, 7.92, thread4167('M1 7-core GPU', T_LINKPREVIEW)),
@@ -296,6 +629,8 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
       'https://github.com/geerlingguy/ai-benchmarks/issues/48 — indgy, Mac Studio M1 Ultra 64-core GPU 128 GB, macOS 14.8.3; llama-bench "llama 1B Q4_K - Medium | 636.18 MiB | 1.10 B", pp512 and tg128',
     build: 'e9fd8dc (7825)',
     layers: 22,
+    // token_embd 32000 × 2048 in Q4_K (4.5 bpw) in a Q4_K_M file. Derived.
+    embeddingBytes: ggufEmbeddingBytes(32000 * 2048, 'Q4_K_M'),
   },
   {
     chip: 'm3-ultra',
@@ -312,6 +647,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
       'https://github.com/geerlingguy/beowulf-ai-cluster/issues/17 — geerlingguy 2025-12-10, "Single node" llama-bench -fa 1 -mmp 0, "llama 70B Q4_K - Medium | 39.59 GiB | 70.55 B", pp512 and tg128; the node is the M3 Ultra 32/80-core 512 GB loaner of https://github.com/geerlingguy/sbc-reviews/issues/95 (llama-bench ran 24 threads = its 24 P-cores)',
     build: '4d3726278 (7315)',
     layers: 80,
+    embeddingBytes: ggufEmbeddingBytes(EMB.llama3_70b, 'Q4_K_M'),
   },
   {
     chip: 'm4',
@@ -328,6 +664,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     source:
       'https://github.com/brand-o/normiebench/issues/3 — JB, "Mac Mini M4" (10-core CPU, 16 GB), backend "llama.cpp / metal", llama3.1-8b q4_k_m, pp512 224.81, tg128 20.87; the Mac mini M4 ships only with the 10-core GPU',
     layers: 32,
+    embeddingBytes: ggufEmbeddingBytes(EMB.llama3_8b, 'Q4_K_M'),
   },
   {
     chip: 'm2-ultra',
@@ -383,6 +720,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 60,
     bandwidthGBps: 819,
     model: 'mlx-community/Meta-Llama-3.1-8B-Instruct-4bit',
+    embeddingParams: EMB.llama3_8b,
     bits: 4,
     params: 8.03e9,
     layers: 32,
@@ -396,6 +734,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 60,
     bandwidthGBps: 819,
     model: 'mlx-community/Qwen3-8B-4bit',
+    embeddingParams: EMB.qwen3_8b,
     bits: 4,
     params: 8.2e9,
     layers: 36,
@@ -409,6 +748,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 60,
     bandwidthGBps: 819,
     model: 'mlx-community/Qwen2.5-14B-Instruct-4bit',
+    embeddingParams: EMB.qwen25_14b,
     bits: 4,
     params: 14.7e9,
     layers: 48,
@@ -422,6 +762,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'mlx-community/Qwen3-8B-4bit',
+    embeddingParams: EMB.qwen3_8b,
     bits: 4,
     params: 8.2e9,
     layers: 36,
@@ -435,6 +776,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'Qwen2.5-7B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_7b,
     bits: 4,
     params: 7.61e9,
     layers: 28,
@@ -447,6 +789,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'Qwen2.5-14B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_14b,
     bits: 4,
     params: 14.7e9,
     layers: 48,
@@ -459,6 +802,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'Qwen2.5-32B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_32b,
     bits: 4,
     params: 32.5e9,
     layers: 64,
@@ -471,6 +815,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'Qwen2.5-32B-Instruct (MLX 8bit)',
+    embeddingParams: EMB.qwen25_32b,
     bits: 8,
     params: 32.5e9,
     layers: 64,
@@ -483,6 +828,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 40,
     bandwidthGBps: 546,
     model: 'Qwen2.5-72B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_72b,
     bits: 4,
     params: 72.7e9,
     layers: 80,
@@ -495,6 +841,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 16,
     bandwidthGBps: 200,
     model: 'Qwen2.5-7B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_7b,
     bits: 4,
     params: 7.61e9,
     layers: 28,
@@ -507,6 +854,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 16,
     bandwidthGBps: 200,
     model: 'Qwen2.5-14B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_14b,
     bits: 4,
     params: 14.7e9,
     layers: 48,
@@ -519,6 +867,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     gpuCores: 16,
     bandwidthGBps: 200,
     model: 'Qwen2.5-32B-Instruct (MLX 4bit)',
+    embeddingParams: EMB.qwen25_32b,
     bits: 4,
     params: 32.5e9,
     layers: 64,
@@ -641,7 +990,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     chip: 'm3-ultra',
     gpuCores: 80,
     bandwidthGBps: 819,
-    engine: 'llama.cpp',
+    engine: 'ollama',
     model: 'Ollama qwen3:30b-a3b (Qwen3-30B-A3B, MoE, 128 experts, top-8)',
     quant: 'Q4_K_M',
     modelBytes: QWEN3_30B.gguf.Q4_K_M.file,
@@ -658,7 +1007,7 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     chip: 'm3-ultra',
     gpuCores: 80,
     bandwidthGBps: 819,
-    engine: 'llama.cpp',
+    engine: 'ollama',
     model: 'Ollama qwen3:235b-a22b (Qwen3-235B-A22B, MoE, 128 experts, top-8)',
     quant: 'Q4_K_M',
     modelBytes: QWEN3_235B_Q4_K_M.file,
@@ -671,4 +1020,6 @@ export const MEASUREMENTS: readonly SpeedMeasurement[] = [
     moeLayers: QWEN3_235B_Q4_K_M.layers,
     activeWeightBytes: QWEN3_235B_Q4_K_M.active,
   },
+
+  ...ADDED_2026,
 ]

@@ -19,7 +19,7 @@ export const ollama = {
       return ollamaMemory(architecture, { contextPerSlot: deployment.context, parallel: deployment.parallel, kvType: deployment.kvCache, flashAttention: o.flashAttention })
     },
     cacheLayout: 'ggml',
-    speedFamily: 'llama.cpp',
+    speedFamily: 'ollama',
   },
   launch: ollamaLaunch,
 } as const satisfies EngineModule<'ollama'>
