@@ -71,30 +71,22 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
   const architectureNotes = facts.notes ?? []
   const architecture = facts.architecture
   const weightsBytes = facts.weights.totalBytes
-  if (architecture === null) {
-    // Never a refusal: the weights are known from the tensor table, so they count; the caches cannot be sized.
-    return {
-      ok: true,
-      memory: breakdown(weightsBytes, NOTHING, false),
-      speed: null,
-      details: { activeWeightBytesPerToken: facts.weights.activeBytesPerToken },
-      notes: [...architectureNotes, 'only the weights are counted: the KV cache, buffers and runtime are not, so the real footprint is larger'],
-      serverLimits: null,
-    }
-  }
+  // Never a refusal: the weights are known from the tensor table, so they count when the caches cannot be sized.
+  const weightsOnly = (why: string): DeploymentSizing => ({
+    ok: true,
+    memory: breakdown(weightsBytes, NOTHING, false),
+    speed: null,
+    details: { activeWeightBytesPerToken: facts.weights.activeBytesPerToken },
+    notes: [...architectureNotes, why],
+    serverLimits: null,
+  })
+  if (architecture === null) return weightsOnly('only the weights are counted: the KV cache, buffers and runtime are not, so the real footprint is larger')
   let estimate: MemoryEstimate
   try {
     estimate = sizing.memory({ deployment: d, machine, architecture, weightsBytes, engineVersion })
   } catch (error) {
     if (error instanceof UnsupportedArchitectureError || error instanceof UnsupportedTensorLayoutError || error instanceof RangeError) {
-      return {
-        ok: true,
-        memory: breakdown(weightsBytes, NOTHING, false),
-        speed: null,
-        details: { activeWeightBytesPerToken: facts.weights.activeBytesPerToken },
-        notes: [...architectureNotes, `the caches could not be sized on ${d.engine} (${error.message}): only the weights are counted, so the real footprint is larger`],
-        serverLimits: null,
-      }
+      return weightsOnly(`the caches could not be sized on ${d.engine} (${error.message}): only the weights are counted, so the real footprint is larger`)
     }
     throw error
   }

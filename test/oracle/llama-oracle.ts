@@ -11,8 +11,7 @@ import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, writeSync
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { getLlama, LlamaLogLevel, type Llama } from 'node-llama-cpp'
-import { ggmlTypeByName, tensorBytes } from '../../src/formats/ggml-types.ts'
-import { buildGguf, type BuildGgufOptions } from '../support/model-files.ts'
+import { ggufHeaderAndSize, type BuildGgufOptions } from '../support/model-files.ts'
 
 const MiB = 2 ** 20
 
@@ -73,29 +72,14 @@ export function bundledLlamaCppRelease(): { tag: string; nodeLlamaCpp: string } 
 
 /** Writes the header and a sparse data section of the full size the tensor table implies. */
 export function writeSparseGguf(path: string, options: Omit<BuildGgufOptions, 'tensorData'>): void {
-  const header = buildGguf({ ...options, tensorData: 'none' })
-  const alignment = options.alignment ?? 32
-  const padded = Math.ceil(header.length / alignment) * alignment
-  const dataBytes = dataSectionBytes(options, alignment)
+  const { header, fileBytes } = ggufHeaderAndSize(options)
   const fd = openSync(path, 'w')
   try {
     writeSync(fd, header)
-    ftruncateSync(fd, padded + dataBytes)
+    ftruncateSync(fd, fileBytes)
   } finally {
     closeSync(fd)
   }
-}
-
-function dataSectionBytes(options: Omit<BuildGgufOptions, 'tensorData'>, alignment: number): number {
-  // buildGguf lays tensors out back to back, each padded to the alignment.
-  let total = 0
-  for (const t of options.tensors ?? []) total += Math.ceil(tensorBytesOf(t.type, t.shape) / alignment) * alignment
-  return total
-}
-
-function tensorBytesOf(type: string | number, shape: readonly number[]): number {
-  const id = typeof type === 'number' ? type : ggmlTypeByName(type)!.id
-  return tensorBytes(id, shape)
 }
 
 const BUFFER_LINE = /(\S+)\s+(model|KV|RS|output|compute) buffer size =\s+([\d.]+) MiB/

@@ -9,22 +9,17 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { plan } from '../../src/commands/plan.ts'
-import { tensorBytes, ggmlTypeByName } from '../../src/formats/ggml-types.ts'
 import { dtypeBytes } from '../../src/formats/safetensors.ts'
 import type { DeploymentPlan, PlanDocument } from '../../src/plan/types.ts'
 import { FAMILIES, familyGguf, familySafetensors, type FamilyConfig } from '../support/family-configs.ts'
 import { SparseBytes } from '../support/hub-repo.ts'
 import { startTestHub, type TestHub, type TestRepo } from '../support/hub-server.ts'
 import { captureIo } from '../support/io.ts'
-import { buildGguf, buildSafetensors } from '../support/model-files.ts'
-
-const pad = (n: number, m: number): number => Math.ceil(n / m) * m
+import { buildSafetensors, ggufHeaderAndSize } from '../support/model-files.ts'
 
 function ggufRepo(key: string, f: FamilyConfig): TestRepo {
-  const g = familyGguf(f)
-  const head = buildGguf({ ...g, tensorData: 'none' })
-  const data = g.tensors.reduce((s, t) => s + pad(tensorBytes(ggmlTypeByName(String(t.type))!.id, t.shape), 32), 0)
-  return { id: `test-org/${key}-GGUF`, commits: [{ files: [{ path: `${key}-Q8_0.gguf`, content: new SparseBytes(head, pad(head.length, 32) + data) }] }] }
+  const { header, fileBytes } = ggufHeaderAndSize(familyGguf(f))
+  return { id: `test-org/${key}-GGUF`, commits: [{ files: [{ path: `${key}-Q8_0.gguf`, content: new SparseBytes(header, fileBytes) }] }] }
 }
 
 function safetensorsRepo(key: string, f: FamilyConfig): TestRepo {

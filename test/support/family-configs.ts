@@ -1,8 +1,9 @@
 /**
  * The families users run, as their published config.json files say (the text-model keys fleet reads, copied from the
- * Hub repo named in `repo`), with the GGUF architecture llama.cpp's converter writes for each
+ * Hub repo named in `repo`, or taken from fleet's catalog where it already holds that config), with the GGUF architecture llama.cpp's converter writes for each
  * (convert_hf_to_gguf.py `model_arch`). Test repos built from these have the real shapes; their weight data is sparse.
  */
+import { findCatalogEntry, textConfigOf } from '../../src/catalog/model-configs.ts'
 import type { SafetensorsTensorSpec } from './model-files.ts'
 import { meta, type GgufMetaInput, type GgufTensorSpec } from './model-files.ts'
 
@@ -13,6 +14,13 @@ export interface FamilyConfig {
   readonly config: Readonly<Record<string, unknown>>
   /** GGUF keys the converter adds beyond the standard ones (sliding window, experts …). */
   readonly ggufExtra?: readonly (readonly [string, GgufMetaInput])[]
+}
+
+/** A family fleet's catalog already carries (its published config.json, with the catalog's citation): reuse it. */
+function catalogConfig(repo: string): Readonly<Record<string, unknown>> {
+  const entry = findCatalogEntry(repo)
+  if (!entry) throw new Error(`${repo} is not in src/catalog/model-configs.ts`)
+  return textConfigOf(entry)
 }
 
 export const FAMILIES = {
@@ -37,20 +45,7 @@ export const FAMILIES = {
   gemma3: {
     repo: 'google/gemma-3-27b-it (text_config)',
     ggufArch: 'gemma3',
-    config: {
-      model_type: 'gemma3_text',
-      hidden_size: 5376,
-      num_hidden_layers: 62,
-      num_attention_heads: 32,
-      num_key_value_heads: 16,
-      head_dim: 128,
-      intermediate_size: 21504,
-      vocab_size: 262208,
-      max_position_embeddings: 131072,
-      sliding_window: 1024,
-      sliding_window_pattern: 6,
-      torch_dtype: 'bfloat16',
-    },
+    config: catalogConfig('google/gemma-3-27b-it'),
     ggufExtra: [['gemma3.attention.sliding_window', meta.u32(1024)]],
   },
   olmoe: {
@@ -110,21 +105,7 @@ export const FAMILIES = {
   qwen3moe: {
     repo: 'Qwen/Qwen3-30B-A3B',
     ggufArch: 'qwen3moe',
-    config: {
-      model_type: 'qwen3_moe',
-      hidden_size: 2048,
-      num_hidden_layers: 48,
-      num_attention_heads: 32,
-      num_key_value_heads: 4,
-      head_dim: 128,
-      intermediate_size: 6144,
-      moe_intermediate_size: 768,
-      num_experts: 128,
-      num_experts_per_tok: 8,
-      vocab_size: 151936,
-      max_position_embeddings: 40960,
-      torch_dtype: 'bfloat16',
-    },
+    config: catalogConfig('Qwen/Qwen3-30B-A3B'),
   },
   llama4: {
     repo: 'meta-llama/Llama-4-Scout-17B-16E-Instruct (text_config)',
@@ -192,17 +173,7 @@ export const FAMILIES = {
   phi4: {
     repo: 'microsoft/phi-4',
     ggufArch: 'phi3',
-    config: {
-      model_type: 'phi3',
-      hidden_size: 5120,
-      num_hidden_layers: 40,
-      num_attention_heads: 40,
-      num_key_value_heads: 10,
-      intermediate_size: 17920,
-      vocab_size: 100352,
-      max_position_embeddings: 16384,
-      torch_dtype: 'bfloat16',
-    },
+    config: catalogConfig('microsoft/phi-4'),
   },
   'mistral-small': {
     repo: 'mistralai/Mistral-Small-24B-Instruct-2501',
@@ -275,21 +246,7 @@ export const FAMILIES = {
   'gpt-oss': {
     repo: 'openai/gpt-oss-20b',
     ggufArch: 'gpt-oss',
-    config: {
-      model_type: 'gpt_oss',
-      hidden_size: 2880,
-      num_hidden_layers: 24,
-      num_attention_heads: 64,
-      num_key_value_heads: 8,
-      head_dim: 64,
-      intermediate_size: 2880,
-      num_local_experts: 32,
-      num_experts_per_tok: 4,
-      vocab_size: 201088,
-      max_position_embeddings: 131072,
-      sliding_window: 128,
-      torch_dtype: 'bfloat16',
-    },
+    config: catalogConfig('openai/gpt-oss-20b'),
     ggufExtra: [['gpt-oss.attention.sliding_window', meta.u32(128)]],
   },
 } as const satisfies Record<string, FamilyConfig>

@@ -249,6 +249,18 @@ function resolveTypeId(type: string | number): number {
   return found.id
 }
 
+/**
+ * A GGUF's header (no data) and the size of the whole file it describes: the header padded to the alignment, then each
+ * tensor padded to it (the layout buildGguf writes). For sparse real-shape files: on disk or in the test Hub.
+ */
+export function ggufHeaderAndSize(options: Omit<BuildGgufOptions, 'tensorData'>): { header: Uint8Array; fileBytes: number } {
+  const header = buildGguf({ ...options, tensorData: 'none' })
+  const alignment = options.alignment ?? 32
+  const pad = (n: number): number => Math.ceil(n / alignment) * alignment
+  const data = (options.tensors ?? []).reduce((sum, t) => sum + pad(tensorBytes(resolveTypeId(t.type), t.shape)), 0)
+  return { header, fileBytes: pad(header.length) + data }
+}
+
 export function buildGguf(options: BuildGgufOptions = {}): Uint8Array {
   const source = options.metadata ?? []
   const entries: Array<readonly [string, GgufMetaInput]> =

@@ -141,7 +141,6 @@ export function llamaCppComputeBuffers(arch: Architecture, g: LlamaGraphShape): 
   // build_attn_inp_kq_mask (src/llama-graph.cpp): the mask is created F16 when flash attention is on ("flash
   // attention requires an f16 mask"), F32 otherwise; no F32 copy and cast since llama.cpp b6xxx-era refactors.
   const maskBytes = masks * (g.flashAttention ? 2 : F32)
-  const maskLive = maskBytes
 
   let attention = 0
   let ffn = 0
@@ -160,9 +159,9 @@ export function llamaCppComputeBuffers(arch: Architecture, g: LlamaGraphShape): 
   const inputs = g.backend === 'cpu' ? embd : 0
   const phases: Record<string, number> = {
     output: (arch.vocabSize + 2 * arch.hiddenSize) * outputs * F32,
-    attention: attention > 0 ? inputs + maskLive + residual + attention : 0,
-    ffn: inputs + maskLive + residual + ffn,
-    recurrent: recurrent > 0 ? inputs + maskLive + residual + recurrent : 0,
+    attention: attention > 0 ? inputs + maskBytes + residual + attention : 0,
+    ffn: inputs + maskBytes + residual + ffn,
+    recurrent: recurrent > 0 ? inputs + maskBytes + residual + recurrent : 0,
   }
   const gpuBytes = Math.max(...Object.values(phases))
   const hostBytes = g.backend === 'cpu' ? 0 : embd + maskBytes
