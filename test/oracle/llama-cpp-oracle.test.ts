@@ -66,7 +66,7 @@ function within(actual: number, expected: number, fraction: number): boolean {
   return Math.abs(actual - expected) <= Math.max(fraction * expected, 0.006 * MiB)
 }
 
-const RELATIVE_COMPUTE_BOUND = { dense: 0.1, moe: 0.25 } as const
+const RELATIVE_COMPUTE_BOUND = { dense: 0.1, moe: 0.1 } as const
 
 describe(`llama.cpp (node-llama-cpp ${bundledLlamaCppRelease().nodeLlamaCpp}, llama.cpp ${bundledLlamaCppRelease().tag}) as the oracle`, () => {
   for (const [key, spec] of Object.entries(ORACLE_MODELS) as [string, OracleModelSpec][]) {

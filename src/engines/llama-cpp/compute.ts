@@ -19,16 +19,18 @@
  *   input copy and its F16 cast are live together, so 6 bytes × n_kv × n_ubatch per mask [derived from
  *   src/llama-graph.cpp `ggml_cast(self_kq_mask, F16)` and ggml-backend's split-input copies; not checked
  *   against a log at long context].
- * - feed-forward: gate and up activations (SwiGLU), or for MoE the router logits and the per-expert activations
- *   of ggml_mul_mat_id (n_ff_exp × n_expert_used × n_ubatch each).
+ * - feed-forward: gate, up and the SwiGLU product, or for MoE the router and the three per-expert activations of
+ *   ggml_mul_mat_id (n_ff_exp × n_expert_used × n_ubatch each), plus the down projection where ggml-alloc cannot
+ *   place it in the freed gate/up hole (see ffnLayerBytes).
  * - linear / Mamba layers: conv input and scan outputs, roughly [derived].
  *
  * The host ("CPU") compute buffer holds the graph inputs: the token embeddings get_rows result
  * (n_embd × n_ubatch; token_embd stays on the CPU) and the F32 KQ mask(s) — gpt-oss-20b `-c 4096`: 15.15 MiB
  * logged, 15.13 MiB here.
  *
- * Accuracy: exact for the dense and MoE logs above; MLA, hybrid and recurrent graphs are estimated from the ops
- * they use and have not been compared with a log. Expect ±10–20 % there.
+ * Accuracy: exact for the dense and MoE logs above; against the CPU oracle (test/oracle) dense layer phases within
+ * 2 % with flash attention and 9 % without, MoE within 5 %. MLA, hybrid and recurrent graphs are estimated from the
+ * ops they use and have not been compared with a log. Expect ±10–20 % there.
  */
 import type { Architecture, LayerSpec } from '../../model/architecture.ts'
 import { isAttention, llamaKvElements, recurrentGeometry } from '../shared/kv-layers.ts'
@@ -99,12 +101,23 @@ function ffnLayerBytes(arch: Architecture, layer: LayerSpec, nTokens: number): n
     // small vocabulary (so this phase is the peak) land within 2 % (test/oracle/llama-cpp-oracle.test.ts).
     return (3 * arch.intermediateSize + arch.hiddenSize) * nTokens * F32
   }
+  // build_moe_ffn (src/llama-graph.cpp), F32 throughout. The router: ffn_moe_logits [n_expert, n_tokens], which
+  // the soft_max overwrites in place (ggml-alloc reuses a single-consumer parent for SOFT_MAX), plus the top-k ids and
+  // weights. Then ggml_mul_mat_id gives gate and up [n_ff_exp, n_expert_used, n_tokens] and ggml_swiglu_split a third
+  // tensor of that shape (GLU is not an in-place op in ggml-alloc's ggml_op_can_inplace), so 3 × F are live. The down
+  // projection [n_embd, n_expert_used, n_tokens] is allocated once gate and up are freed: ggml-alloc's best fit takes
+  // their merged 2 × F hole when it is large enough, and otherwise places it above the product, adding D
+  // (OLMoE-1B-7B: n_ff_exp 1024, n_embd 2048 → fits; Qwen3-30B-A3B: 768 vs 2048 → does not). The weighting (MUL)
+  // runs in place. A shared expert (qwen2moe, deepseek2, llama4) runs after the routed sum, in the freed blocks, with
+  // the routed result [n_embd, n_tokens] live. Against the CPU oracle: OLMoE within 0.2 %, Qwen3-30B-A3B within 5 %
+  // (test/oracle/llama-cpp-oracle.test.ts).
   const k = moe.expertsPerToken
-  const router = 2 * moe.numExperts * nTokens * F32 // ffn_moe_logits and ffn_moe_probs
-  const experts = 2 * moe.expertIntermediateSize * k * nTokens * F32 // mul_mat_id gate and up
-  const down = arch.hiddenSize * k * nTokens * F32 // per-expert down projections before the weighted sum
-  const shared = 2 * moe.sharedIntermediateSize * nTokens * F32
-  return router + experts + down + shared + arch.hiddenSize * nTokens * F32
+  const router = (moe.numExperts + 2 * k) * nTokens * F32
+  const expertWidth = moe.expertIntermediateSize * k * nTokens * F32
+  const downWidth = arch.hiddenSize * k * nTokens * F32
+  const routed = 3 * expertWidth + (downWidth > 2 * expertWidth ? downWidth : 0)
+  const shared = moe.sharedIntermediateSize > 0 ? (3 * moe.sharedIntermediateSize + arch.hiddenSize) * nTokens * F32 : 0
+  return router + Math.max(routed, shared) + arch.hiddenSize * nTokens * F32
 }
 
 /** ssm_conv input (K−1 + n_tokens rows of the conv channels), its output, and the scan's y and new states. */
