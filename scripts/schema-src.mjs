@@ -207,7 +207,19 @@ const schema = {
           ]),
           gpuCores: { type: 'integer', minimum: 1, description: 'GPU cores, for binned variants (e.g. M3 Ultra 60 or 80). Default: the variant that matches the memory.', examples: [80, 60] },
           bandwidth: { description: 'Memory bandwidth override, decimal GB/s as Apple quotes it.', examples: ['819GB/s'], type: ['string', 'number'], pattern: BANDWIDTH, exclusiveMinimum: 0 },
-          host: { type: 'string', minLength: 1, description: 'ssh target ([user@]host). Omitted: this machine.', examples: ['studio.local', 'admin@m2-ultra-1.local'] },
+          host: {
+            type: 'string',
+            minLength: 1,
+            pattern: '^[^-\\s][^\\s]*$',
+            description: 'ssh target ([user@]host, or a Host alias of ~/.ssh/config); fleet runs the same fleet there over ssh. Omitted: this machine. No spaces, and not starting with "-".',
+            examples: ['studio.local', 'admin@m2-ultra-1.local'],
+          },
+          fleetPath: {
+            type: 'string',
+            minLength: 1,
+            description: 'The fleet program on that machine (with host:), when it is not `fleet` on the PATH of a non-interactive ssh session.',
+            examples: ['/opt/homebrew/bin/fleet', '~/fleet/bin/fleet.js'],
+          },
           reserve: size('Memory kept free for macOS and other apps on this machine.', ['24GB', '16GiB']),
           gpuWiredLimit: size("Raise the Metal GPU wired limit (iogpu.wired_limit_mb) to this size at boot. Omitted: macOS's default working set.", ['480GiB']),
           pools: {

@@ -33,9 +33,9 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option('--offline', 'Use only fleet.lock and the built-in catalog; never contact the Hub')
     .option('--out <planfile>', 'Also save the plan as JSON, for fleet apply <planfile>')
     .option('--detailed-exitcode', 'Exit 2 when there are changes to apply (0 none, 1 error)')
-    .option('--machine <name>', 'Which declared machine this is (default: the only one without host)')
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
     .example('fleet plan -f examples/studio-70b-32b.yaml')
-    .action(async (flags: CommonFlags & { offline?: boolean; out?: string; detailedExitcode?: boolean; machine?: string }) => {
+    .action(async (flags: CommonFlags & { offline?: boolean; out?: string; detailedExitcode?: boolean; machine?: string | string[] }) => {
       const { plan } = await import('./commands/plan.ts')
       return plan(
         {
@@ -44,7 +44,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
           offline: flags.offline === true,
           detailedExitcode: flags.detailedExitcode === true,
           ...(flags.out === undefined ? {} : { out: String(flags.out) }),
-          ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }),
+          machines: list(flags.machine),
         },
         io,
       )
@@ -98,44 +98,49 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     })
 
   cli
-    .command('apply [planfile]', 'Reach the declared state on this machine: pull, write services, (re)start what changed, wait until ready')
+    .command('apply [planfile]', 'Reach the declared state on every machine (over ssh for those with host:): pull, write services, (re)start what changed, wait until ready')
     .option(...fileOption)
     .option('--target <name>', 'Only this deployment (or machine); repeatable')
     .option('--dry-run', 'Show what would change and stop')
     .option('--yes', 'Run privileged machine changes (the GPU wired limit, with sudo) without asking')
     .option('--ready-timeout <seconds>', 'How long a server may take to answer before it is rolled back (default: 120 s + 1 s per GB of weights)')
     .option('--offline', 'Never contact the Hub (everything must be pinned and cached)')
-    .option('--machine <name>', 'Which declared machine this is (default: the only one without host)')
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
     .option('--json', 'Print the result as JSON')
     .example('fleet apply -f fleet.yaml --target chat')
-    .action(async (planFile: string | undefined, flags: CommonFlags & { target?: string | string[]; dryRun?: boolean; offline?: boolean; machine?: string; readyTimeout?: string; yes?: boolean }) => {
-      const { apply } = await import('./commands/apply.ts')
-      const readyTimeout = flags.readyTimeout === undefined ? undefined : Number(flags.readyTimeout)
-      if (readyTimeout !== undefined && !(readyTimeout > 0)) throw new UserError(`--ready-timeout takes a number of seconds, not "${String(flags.readyTimeout)}"`)
-      return apply(
-        {
-          yes: flags.yes === true,
-          ...(readyTimeout === undefined ? {} : { readyTimeoutSeconds: readyTimeout }),
-          file: String(flags.file),
-          ...(planFile === undefined ? {} : { planFile: String(planFile) }),
-          targets: list(flags.target),
-          dryRun: flags.dryRun === true,
-          json: flags.json === true,
-          offline: flags.offline === true,
-          ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }),
-        },
-        io,
-      )
-    })
+    .action(
+      async (
+        planFile: string | undefined,
+        flags: CommonFlags & { target?: string | string[]; dryRun?: boolean; offline?: boolean; machine?: string | string[]; readyTimeout?: string; yes?: boolean },
+      ) => {
+        const { apply } = await import('./commands/apply-fleet.ts')
+        const readyTimeout = flags.readyTimeout === undefined ? undefined : Number(flags.readyTimeout)
+        if (readyTimeout !== undefined && !(readyTimeout > 0)) throw new UserError(`--ready-timeout takes a number of seconds, not "${String(flags.readyTimeout)}"`)
+        return apply(
+          {
+            yes: flags.yes === true,
+            ...(readyTimeout === undefined ? {} : { readyTimeoutSeconds: readyTimeout }),
+            file: String(flags.file),
+            ...(planFile === undefined ? {} : { planFile: String(planFile) }),
+            targets: list(flags.target),
+            dryRun: flags.dryRun === true,
+            json: flags.json === true,
+            offline: flags.offline === true,
+            machines: list(flags.machine),
+          },
+          io,
+        )
+      },
+    )
 
   cli
-    .command('status', 'Show each deployment on this machine: running, pid, uptime, restarts, health, memory')
+    .command('status', 'Show each deployment on every machine: running, pid, uptime, restarts, health, memory')
     .option(...fileOption)
-    .option('--machine <name>', 'Which declared machine this is')
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
     .option('--json', 'Print the status as JSON')
-    .action(async (flags: CommonFlags & { machine?: string }) => {
+    .action(async (flags: CommonFlags & { machine?: string | string[] }) => {
       const { status } = await import('./commands/status.ts')
-      return status({ file: String(flags.file), json: flags.json === true, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) }, io)
+      return status({ file: String(flags.file), json: flags.json === true, machines: list(flags.machine) }, io)
     })
 
   cli
@@ -143,28 +148,30 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     .option(...fileOption)
     .option('-F, --follow', 'Keep printing new lines until Ctrl-C')
     .option('-n, --lines <n>', 'Lines from the end of each log', { default: '50' })
-    .option('--machine <name>', 'Which declared machine this is')
-    .action(async (deployment: string, flags: CommonFlags & { follow?: boolean; lines?: string; machine?: string }) => {
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
+    .action(async (deployment: string, flags: CommonFlags & { follow?: boolean; lines?: string; machine?: string | string[] }) => {
       const { logs } = await import('./commands/logs.ts')
       const lines = Number.parseInt(String(flags.lines ?? '50'), 10)
       if (!Number.isInteger(lines) || lines < 0) throw new UserError(`--lines takes a whole number, not "${String(flags.lines)}"`)
-      return logs({ file: String(flags.file), deployment: String(deployment), follow: flags.follow === true, lines, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) }, io)
+      return logs({ file: String(flags.file), deployment: String(deployment), follow: flags.follow === true, lines, machines: list(flags.machine) }, io)
     })
 
   cli
-    .command('destroy', 'Stop and remove the services fleet installed on this machine (weights stay unless --purge)')
+    .command('destroy', 'Stop and remove the services fleet installed on every machine (weights stay unless --purge)')
     .option(...fileOption)
     .option('--target <name>', 'Only this deployment; repeatable')
     .option('--purge', 'Also delete the cached weights of models no remaining deployment uses')
-    .option('--machine <name>', 'Which declared machine this is')
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
     .option('--json', 'Print the result as JSON')
-    .action(async (flags: CommonFlags & { target?: string | string[]; purge?: boolean; machine?: string }) => {
+    .action(async (flags: CommonFlags & { target?: string | string[]; purge?: boolean; machine?: string | string[] }) => {
       const { destroy } = await import('./commands/destroy.ts')
-      return destroy(
-        { file: String(flags.file), targets: list(flags.target), purge: flags.purge === true, json: flags.json === true, ...(flags.machine === undefined ? {} : { machine: String(flags.machine) }) },
-        io,
-      )
+      return destroy({ file: String(flags.file), targets: list(flags.target), purge: flags.purge === true, json: flags.json === true, machines: list(flags.machine) }, io)
     })
+
+  cli.command('agent', 'Machine-local side of the ssh protocol: the control point runs it on machines with host: (not for use by hand)').action(async () => {
+    const { agent } = await import('./commands/agent.ts')
+    return agent(process.stdin, io)
+  })
 
   cli.command('up', "Run the installed services in the foreground under fleet's own supervisor (no launchd) until Ctrl-C").action(async () => {
     const { up } = await import('./commands/up.ts')

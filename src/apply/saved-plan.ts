@@ -4,7 +4,8 @@ import { UserError } from '../errors.ts'
 import { PLAN_VERSION, type PlanDocument } from '../plan/types.ts'
 import { stableStringify } from '../util/stable-json.ts'
 
-export function checkSavedPlan(path: string, current: PlanDocument): void {
+/** Reads a saved plan and checks it is one (a JSON object of this plan version). */
+export function readSavedPlan(path: string): PlanDocument {
   let saved: PlanDocument
   try {
     saved = JSON.parse(readFileSync(path, 'utf8')) as PlanDocument
@@ -14,7 +15,24 @@ export function checkSavedPlan(path: string, current: PlanDocument): void {
   if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) throw new UserError(`${path} is not a saved plan`, { hint: 'Save one with fleet plan --out FILE' })
   if (saved.version !== PLAN_VERSION)
     throw new UserError(`invalid plan file version: expected ${String(PLAN_VERSION)}, received ${JSON.stringify(saved.version)}`, { hint: 'Save a new plan with this fleet: fleet plan --out FILE' })
-  if (saved.observation?.fingerprint !== current.observation?.fingerprint) {
+  return saved
+}
+
+/**
+ * One machine's part of a saved plan: its observation and its changes. Each machine checks its own part against what
+ * it observes now, so a plan of several machines is applied machine by machine as it was approved.
+ */
+export function savedPlanFor(saved: PlanDocument, machine: string): PlanDocument {
+  const observations = Array.isArray(saved.observations) ? saved.observations : saved.observation ? [saved.observation] : []
+  const observation = observations.find((o) => o?.machine === machine) ?? null
+  const changes = Array.isArray(saved.changes) ? saved.changes.filter((c) => c?.machine === machine) : []
+  return { ...saved, observation, observations: observation ? [observation] : [], changes }
+}
+
+/** `current` is this machine's plan now; the saved plan is judged by its part for this machine. */
+export function checkSavedPlan(path: string, current: PlanDocument): void {
+  const saved = savedPlanFor(readSavedPlan(path), current.observation?.machine ?? '')
+  if (saved.observation === null || saved.observation.fingerprint !== current.observation?.fingerprint) {
     throw new UserError('the saved plan is stale: the machine or fleet.yaml changed since it was made', { hint: 'Run fleet plan --out FILE again, review it, and apply that' })
   }
   // Same machine, same wish: the changes must then be exactly the ones planned now, or the file was edited.

@@ -59,7 +59,7 @@ export const INTERRUPTED_EXIT_CODE = 130
 const SYMBOL = { create: '+', update: '~', replace: '-/+', delete: '-', noop: ' ' } as const
 
 /** SIGINT/SIGTERM become an abort signal while apply runs, instead of killing fleet mid-change. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
+export function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
   const onSignal = (): void => controller.abort(new Error('interrupted'))
   process.on('SIGINT', onSignal)
@@ -67,7 +67,8 @@ function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
   return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSignal), process.off('SIGTERM', onSignal)) }
 }
 
-export async function apply(options: ApplyOptions, io: Io): Promise<number> {
+/** apply on this machine alone (the machine `options.machine` names, else the one without host:). */
+export async function applyHere(options: ApplyOptions, io: Io): Promise<number> {
   const paint = styler(io.color)
   const prepared = await prepare(options, io)
   if (!prepared) return 1

@@ -13,6 +13,11 @@ import { repoFolderName } from '../pull/paths.ts'
 import { SERVICE_LABEL_PREFIX } from '../services/types.ts'
 import { styler, type Io } from '../ui/io.ts'
 import { prepare, type Prepared } from './prepare.ts'
+import { callRemote } from '../remote/client.ts'
+import { fleetPayload, REMOTE_CONCURRENCY, selectMachines } from '../remote/machines.ts'
+import { machinePrefix, prefixedLines } from '../ui/prefix.ts'
+import { mapLimit } from '../util/map-limit.ts'
+import { targetsByMachine } from './apply-fleet.ts'
 
 export interface DestroyOptions {
   readonly file: string
@@ -23,7 +28,7 @@ export interface DestroyOptions {
   readonly cwd?: string
 }
 
-export async function destroy(options: DestroyOptions, io: Io): Promise<number> {
+export async function destroyHere(options: DestroyOptions, io: Io): Promise<number> {
   const prepared = await prepare({ ...options, offline: true }, io)
   if (!prepared) return 1
   const runtime = await localRuntime(prepared.fleet, io.env, options.machine === undefined ? {} : { machine: options.machine })
@@ -75,4 +80,54 @@ async function destroyLocked(options: DestroyOptions, io: Io, prepared: Prepared
         : `${paint('green', 'Destroy complete!')} ${removed.length} removed${purged.length > 0 ? `, ${purged.length} model${purged.length === 1 ? '' : 's'} purged` : '; weights kept (use --purge to delete them)'}.\n`,
     )
   return 0
+}
+
+/** destroy on every selected machine: this one in-process, the others over ssh, in parallel. */
+export async function destroy(options: Omit<DestroyOptions, 'machine'> & { readonly machines: readonly string[] }, io: Io): Promise<number> {
+  const prepared = await prepare({ ...options, offline: true }, io)
+  if (!prepared) return 1
+  const { machines: names, ...rest } = options
+  const selection = selectMachines(prepared.fleet, names)
+  if (selection.remote.length === 0) return destroyHere({ ...rest, ...(selection.local ? { machine: selection.local.name } : {}) }, io)
+  const paint = styler(io.color)
+  const chosen = [...(selection.local ? [selection.local] : []), ...selection.remote]
+  const targets = targetsByMachine(prepared.fleet, chosen, options.targets)
+  const machines = options.targets.length === 0 ? chosen : chosen.filter((m) => (targets.get(m.name) ?? []).length > 0)
+  const payload = fleetPayload(prepared.path, prepared.source.text)
+  const say = (text: string): void => (options.json ? io.err(text) : io.out(text))
+  const results = await mapLimit(machines, REMOTE_CONCURRENCY, async (machine) => {
+    const lines = prefixedLines(
+      machinePrefix(
+        machine.name,
+        machines.map((m) => m.name),
+      ),
+      say,
+    )
+    const fail = (message: string, hint: string | undefined, exitCode = 1): { machine: string; exitCode: number; error: string } => {
+      lines.write(`${paint('red', 'error')} ${message}\n${hint ? `  hint: ${hint}\n` : ''}`)
+      return { machine: machine.name, exitCode, error: message }
+    }
+    try {
+      const mine = targets.get(machine.name) ?? []
+      if (machine.host === null)
+        return { machine: machine.name, exitCode: await destroyHere({ ...rest, json: false, targets: mine, machine: machine.name }, { ...io, out: lines.write, err: lines.write, isTTY: false }) }
+      const outcome = await callRemote(machine, io.env, { op: 'destroy', fleet: payload, args: { targets: mine, purge: options.purge }, onOut: lines.write, onErr: lines.write })
+      if (!outcome.ok) return fail(outcome.failure.message, outcome.failure.hint)
+      if (outcome.error) return fail(outcome.error.message, outcome.error.hint, outcome.exitCode)
+      return { machine: machine.name, exitCode: outcome.exitCode }
+    } catch (error) {
+      if (error instanceof UserError) return fail(error.message, error.hint, error.exitCode)
+      throw error
+    } finally {
+      lines.flush()
+    }
+  })
+  if (options.json) io.out(`${JSON.stringify({ version: 1, machines: results }, null, 2)}\n`)
+  const failed = results.filter((r) => r.exitCode !== 0)
+  say(
+    failed.length === 0
+      ? `${paint('green', 'Destroy complete on every machine:')} ${machines.map((m) => m.name).join(', ')}.\n`
+      : `${paint('red', 'Destroy finished with errors:')} ${failed.map((r) => r.machine).join(', ')} failed.\n`,
+  )
+  return failed.length === 0 ? 0 : 1
 }

@@ -6,7 +6,8 @@
 import { metalDeviceFacts } from '../native/mlx.ts'
 import type { LocalRuntime } from '../observe/local.ts'
 import { observeLocal } from '../observe/observe-local.ts'
-import { assemblePlan } from '../plan/assemble.ts'
+import { assemblePlan, type RemoteMachinePlan } from '../plan/assemble.ts'
+import { planLocal, type LocalPlan } from '../plan/local.ts'
 import { desiredServices, type DesiredService } from '../plan/desired.ts'
 import type { PlanDocument } from '../plan/types.ts'
 import { sizeFleet } from '../sizing/fleet.ts'
@@ -19,7 +20,11 @@ export interface GotPlan {
 }
 
 /** `observe: false` plans without reading the live system (no changes, no observation): for status's planned figures. */
-export async function getPlan(prepared: Prepared, runtime: LocalRuntime | null, options: { readonly now: Date; readonly observe?: boolean }): Promise<GotPlan> {
+export async function getPlan(
+  prepared: Prepared,
+  runtime: LocalRuntime | null,
+  options: { readonly now: Date; readonly observe?: boolean; readonly remote?: readonly RemoteMachinePlan[] },
+): Promise<GotPlan> {
   const { fleet, resolved } = prepared
   const sizing = sizeFleet(fleet, resolved.facts)
   // The machines without a host are this Mac: read Metal's real working set for them (null off macOS).
@@ -41,8 +46,17 @@ export async function getPlan(prepared: Prepared, runtime: LocalRuntime | null, 
     sizing,
     measuredWorkingSets,
     local: localInputs,
+    ...(options.remote === undefined ? {} : { remote: options.remote }),
     locate: prepared.where,
     now: options.now,
   })
   return { document, desired }
+}
+
+/** This machine's part of the plan alone, for `fleet agent` (the control point assembles the whole plan). */
+export async function planThisMachine(prepared: Prepared, runtime: LocalRuntime): Promise<LocalPlan> {
+  const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts)
+  const { services, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context)
+  const observation = await observeLocal(runtime, services)
+  return planLocal(prepared.fleet, { context: runtime.context, desired: services, problems, observation }, prepared.where)
 }

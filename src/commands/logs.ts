@@ -7,6 +7,8 @@ import { UserError } from '../errors.ts'
 import type { Io } from '../ui/io.ts'
 import { didYouMean } from '../util/did-you-mean.ts'
 import { prepare } from './prepare.ts'
+import { callRemote } from '../remote/client.ts'
+import { fleetPayload, selectMachines } from '../remote/machines.ts'
 
 export interface LogsOptions {
   readonly file: string
@@ -19,7 +21,7 @@ export interface LogsOptions {
   readonly signal?: AbortSignal
 }
 
-export async function logs(options: LogsOptions, io: Io): Promise<number> {
+export async function logsHere(options: LogsOptions, io: Io): Promise<number> {
   const prepared = await prepare({ ...options, json: false, offline: true }, io)
   if (!prepared) return 1
   const runtime = await localRuntime(prepared.fleet, io.env, options.machine === undefined ? {} : { machine: options.machine })
@@ -73,4 +75,27 @@ function readRange(path: string, from: number, to: number): string {
     closeSync(fd)
   }
   return buffer.toString('utf8')
+}
+
+/** `fleet logs DEPLOYMENT`: read where the deployment runs, here or over ssh on its machine. */
+export async function logs(options: Omit<LogsOptions, 'machine'> & { readonly machines: readonly string[] }, io: Io): Promise<number> {
+  const prepared = await prepare({ ...options, json: false, offline: true }, io)
+  if (!prepared) return 1
+  const { machines: names, ...rest } = options
+  const selection = selectMachines(prepared.fleet, names)
+  const declared = prepared.fleet.deployments.find((d) => d.name === options.deployment)
+  // The deployment's own machine; a service removed from fleet.yaml is found on the one machine --machine names.
+  const machine = declared ? prepared.fleet.machines.find((m) => m.name === declared.machine) : names.length === 1 ? (selection.local ?? selection.remote[0]) : selection.local
+  if (!machine || machine.host === null) return logsHere({ ...rest, ...(machine ? { machine: machine.name } : {}) }, io)
+  const outcome = await callRemote(machine, io.env, {
+    op: 'logs',
+    fleet: fleetPayload(prepared.path, prepared.source.text),
+    args: { deployment: options.deployment, follow: options.follow, lines: options.lines },
+    onOut: io.out,
+    onErr: io.err,
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+  if (!outcome.ok) throw new UserError(outcome.failure.message, { hint: outcome.failure.hint })
+  if (outcome.error) throw new UserError(`${machine.name}: ${outcome.error.message}`, { exitCode: outcome.exitCode, ...(outcome.error.hint ? { hint: outcome.error.hint } : {}) })
+  return outcome.exitCode
 }

@@ -12,6 +12,9 @@ import { getPlan } from './get-plan.ts'
 import { styler, type Io } from '../ui/io.ts'
 import { formatTable } from '../ui/table.ts'
 import { prepare } from './prepare.ts'
+import { callRemote } from '../remote/client.ts'
+import { fleetPayload, REMOTE_CONCURRENCY, selectMachines } from '../remote/machines.ts'
+import { mapLimit } from '../util/map-limit.ts'
 
 export interface StatusOptions {
   readonly file: string
@@ -35,7 +38,99 @@ function uptime(since: string | null, now: Date): string {
   return `${(seconds / 3600).toFixed(1)}h`
 }
 
-export async function status(options: StatusOptions, io: Io): Promise<number> {
+export interface StatusRow {
+  readonly deployment: string
+  readonly engine: string
+  readonly loaded: boolean
+  readonly running: boolean
+  readonly pid: number | null
+  readonly startedAt: string | null
+  readonly restarts: number | null
+  readonly lastExitCode: number | null
+  readonly healthy: boolean
+  readonly port: number
+  readonly residentBytes: number | null
+  readonly plannedBytes: number | null
+}
+
+/** `status --json` of one machine. */
+export interface MachineStatus {
+  readonly version: 1
+  readonly machine: string
+  readonly backend: string
+  readonly deployments: readonly StatusRow[]
+  readonly wiredLimit: { readonly declaredMiB: number; readonly inForceMiB: number | null } | null
+}
+
+export function renderStatus(doc: MachineStatus, paint: ReturnType<typeof styler>, now: Date): string {
+  const gib = (b: number | null): string => (b === null ? '—' : `${(b / 2 ** 30).toFixed(1)} GiB`)
+  const table = formatTable(
+    [
+      ['deployment', 'engine', 'state', 'pid', 'up', 'restarts', 'health', 'port', 'resident', 'planned'],
+      ...doc.deployments.map((r) => [
+        r.deployment,
+        r.engine,
+        !r.loaded ? 'not installed' : r.running ? 'running' : r.lastExitCode !== null && r.lastExitCode !== 0 ? `crashed (${r.lastExitCode})` : 'stopped',
+        r.pid === null ? '—' : String(r.pid),
+        uptime(r.startedAt, now),
+        r.restarts === null ? '—' : String(r.restarts),
+        r.healthy ? paint('green', 'ok') : r.running ? paint('yellow', 'no answer') : '—',
+        String(r.port),
+        gib(r.residentBytes),
+        gib(r.plannedBytes),
+      ]),
+    ],
+    ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
+  )
+  let text = `${doc.machine} (${doc.backend})\n${table.map((l, i) => (i === 0 ? paint('dim', l) : l)).join('\n')}\n`
+  const w = doc.wiredLimit
+  if (w) text += `GPU wired limit: declared ${w.declaredMiB} MiB, in force ${w.inForceMiB ?? 'unknown'} MiB${w.inForceMiB === w.declaredMiB ? '' : paint('yellow', ' (differs: run fleet apply)')}\n`
+  return text
+}
+
+/** Every selected machine's status: this one in-process, the others over ssh, in parallel. */
+export async function status(options: Omit<StatusOptions, 'machine'> & { readonly machines: readonly string[] }, io: Io): Promise<number> {
+  const prepared = await prepare({ ...options, offline: true }, io)
+  if (!prepared) return 1
+  const selection = selectMachines(prepared.fleet, options.machines)
+  const { machines: _names, ...rest } = options
+  if (selection.remote.length === 0) return statusHere({ ...rest, ...(selection.local ? { machine: selection.local.name } : {}) }, io)
+  const paint = styler(io.color)
+  const payload = fleetPayload(prepared.path, prepared.source.text)
+  const chosen = [...(selection.local ? [selection.local] : []), ...selection.remote]
+  const answers = await mapLimit(chosen, REMOTE_CONCURRENCY, async (machine): Promise<{ doc: MachineStatus | null; error: { message: string; hint?: string } | null; code: number }> => {
+    let out = ''
+    try {
+      if (machine.host === null) {
+        const code = await statusHere({ ...rest, json: true, machine: machine.name }, { ...io, out: (t) => void (out += t), isTTY: false })
+        return { doc: JSON.parse(out) as MachineStatus, error: null, code }
+      }
+      const outcome = await callRemote(machine, io.env, { op: 'status', fleet: payload })
+      if (!outcome.ok) return { doc: null, error: outcome.failure, code: 1 }
+      if (outcome.error) return { doc: null, error: outcome.error, code: outcome.exitCode }
+      return { doc: JSON.parse(outcome.out) as MachineStatus, error: null, code: outcome.exitCode }
+    } catch (error) {
+      if (error instanceof UserError) return { doc: null, error: { message: error.message, ...(error.hint ? { hint: error.hint } : {}) }, code: error.exitCode }
+      if (error instanceof SyntaxError) return { doc: null, error: { message: `${machine.name} answered status with something that is not JSON` }, code: 1 }
+      throw error
+    }
+  })
+  const now = new Date()
+  if (options.json) {
+    const machines = answers.map((a, i) => a.doc ?? { machine: chosen[i]!.name, error: a.error?.message ?? 'unknown', ...(a.error?.hint ? { hint: a.error.hint } : {}) })
+    const deployments = answers.flatMap((a) => (a.doc ? a.doc.deployments.map((r) => ({ machine: a.doc!.machine, ...r })) : []))
+    io.out(`${JSON.stringify({ version: 1, deployments, machines }, null, 2)}\n`)
+  } else {
+    answers.forEach((a, i) => {
+      if (a.doc) io.out(renderStatus(a.doc, paint, now))
+      else io.out(`${chosen[i]!.name}: ${paint('red', 'unknown')}: ${a.error?.message ?? ''}\n${a.error?.hint ? `  hint: ${a.error.hint}\n` : ''}`)
+      if (i < answers.length - 1) io.out('\n')
+    })
+  }
+  return answers.every((a) => a.code === 0 && a.doc !== null) ? 0 : 1
+}
+
+export async function statusHere(options: StatusOptions, io: Io): Promise<number> {
   const paint = styler(io.color)
   const prepared = await prepare({ ...options, offline: true }, io)
   if (!prepared) return 1
@@ -44,7 +139,7 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
   // The planned figures and this machine's desired services, without observing (status reads the services itself).
   const { document: plan, desired: services } = await getPlan(prepared, runtime, { now: new Date(), observe: false })
   const now = new Date()
-  const rows = []
+  const rows: StatusRow[] = []
   for (const d of prepared.fleet.deployments.filter((x) => x.machine === runtime.machine.name && x.machines.length === 1)) {
     const label = `dev.fleet.${d.name}`
     const state = await runtime.backend.state(label)
@@ -69,33 +164,8 @@ export async function status(options: StatusOptions, io: Io): Promise<number> {
   let wiredLimit: { declaredMiB: number; inForceMiB: number | null } | null = null
   const declaredMiB = declaredWiredLimitMiB(runtime.machine)
   if (declaredMiB !== null && process.platform === 'darwin') wiredLimit = { declaredMiB, inForceMiB: (await observeWiredLimit()).inForceMiB }
-  if (options.json) {
-    io.out(`${JSON.stringify({ version: 1, machine: runtime.machine.name, backend: runtime.backend.kind, deployments: rows, wiredLimit }, null, 2)}\n`)
-  } else {
-    const gib = (b: number | null): string => (b === null ? '—' : `${(b / 2 ** 30).toFixed(1)} GiB`)
-    const table = formatTable(
-      [
-        ['deployment', 'engine', 'state', 'pid', 'up', 'restarts', 'health', 'port', 'resident', 'planned'],
-        ...rows.map((r) => [
-          r.deployment,
-          r.engine,
-          !r.loaded ? 'not installed' : r.running ? 'running' : r.lastExitCode !== null && r.lastExitCode !== 0 ? `crashed (${r.lastExitCode})` : 'stopped',
-          r.pid === null ? '—' : String(r.pid),
-          uptime(r.startedAt, now),
-          r.restarts === null ? '—' : String(r.restarts),
-          r.healthy ? paint('green', 'ok') : r.running ? paint('yellow', 'no answer') : '—',
-          String(r.port),
-          gib(r.residentBytes),
-          gib(r.plannedBytes),
-        ]),
-      ],
-      ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
-    )
-    io.out(`${runtime.machine.name} (${runtime.backend.kind})\n${table.map((l, i) => (i === 0 ? paint('dim', l) : l)).join('\n')}\n`)
-    if (wiredLimit)
-      io.out(
-        `GPU wired limit: declared ${wiredLimit.declaredMiB} MiB, in force ${wiredLimit.inForceMiB ?? 'unknown'} MiB${wiredLimit.inForceMiB === wiredLimit.declaredMiB ? '' : paint('yellow', ' (differs: run fleet apply)')}\n`,
-      )
-  }
+  const doc: MachineStatus = { version: 1, machine: runtime.machine.name, backend: runtime.backend.kind, deployments: rows, wiredLimit }
+  if (options.json) io.out(`${JSON.stringify(doc, null, 2)}\n`)
+  else io.out(renderStatus(doc, paint, now))
   return rows.every((r) => r.running && r.healthy) ? 0 : 1
 }

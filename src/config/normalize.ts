@@ -187,6 +187,7 @@ function normalizeMachine(name: string, m: Obj, defaults: Defaults, report: Repo
     bandwidthSource,
     gpuClockGHz: chip?.gpuClockGHz ?? 0,
     host: str(m.host) ?? null,
+    fleetPath: str(m.fleetPath) ?? null,
     reserveBytes,
     gpuWiredLimitBytes,
     pools: poolBytes,

@@ -46,6 +46,8 @@ export interface Machine {
   readonly gpuClockGHz: number
   /** ssh target, or null for the machine fleet runs on. */
   readonly host: string | null
+  /** The fleet program on that machine (host: set); null: `fleet` on its PATH. */
+  readonly fleetPath: string | null
   readonly reserveBytes: number
   readonly gpuWiredLimitBytes: number | null
   /** Declared memory pools (bytes), or null where the machine declares none. */

@@ -46,6 +46,7 @@ export interface WrittenMachine {
   gpuCores?: number
   bandwidth?: string | number
   host?: string
+  fleetPath?: string
   reserve?: WrittenSize
   gpuWiredLimit?: WrittenSize
   pools?: WrittenPools
@@ -149,6 +150,7 @@ export const MACHINE_KEYS = {
   gpuCores: true,
   bandwidth: true,
   host: true,
+  fleetPath: true,
   reserve: true,
   gpuWiredLimit: true,
   pools: true,

@@ -9,7 +9,7 @@ import type { Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import { machineBudget } from '../sizing/budget.ts'
 import type { FleetSizing } from '../sizing/fleet.ts'
-import { planLocal, type LocalInputs } from './local.ts'
+import { planLocal, type LocalInputs, type LocalPlan } from './local.ts'
 import { evaluateRules, type Locate } from './rules.ts'
 import { PLAN_VERSION, type Change, type DeploymentPlan, type MachinePlan, type ModelPlan, type PlanDocument, type PoolUse } from './types.ts'
 
@@ -25,9 +25,13 @@ export interface PlanInputs {
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
   /** The machine fleet runs on: its desired services and what was observed there; null when no machine is this one. */
   readonly local: LocalInputs | null
+  /** Machines with host: their part of the plan as their own fleet planned it there, or why it could not be read. */
+  readonly remote?: readonly RemoteMachinePlan[]
   readonly locate: Locate
   readonly now: Date
 }
+
+export type RemoteMachinePlan = { readonly machine: string; readonly plan: LocalPlan } | { readonly machine: string; readonly failure: { readonly message: string; readonly hint: string } }
 
 function countChanges(changes: readonly Change[]): { toAdd: number; toChange: number; toDestroy: number } {
   return {
@@ -40,8 +44,27 @@ function countChanges(changes: readonly Change[]): { toAdd: number; toChange: nu
 export function assemblePlan(inputs: PlanInputs): PlanDocument {
   const { fleet, facts } = inputs
   const local = inputs.local === null ? null : planLocal(fleet, inputs.local, inputs.locate)
-  const diagnostics: Diagnostic[] = [...inputs.diagnostics, ...(local?.diagnostics ?? [])]
-  const changes: readonly Change[] = local?.changes ?? []
+  const remote = inputs.remote ?? []
+  // Every machine observed, this one first: their changes, diagnostics and free disk make one plan.
+  const observed: LocalPlan[] = [...(local ? [local] : []), ...remote.flatMap((r) => ('plan' in r ? [r.plan] : []))]
+  const diagnostics: Diagnostic[] = [...inputs.diagnostics, ...observed.flatMap((p) => p.diagnostics)]
+  // A machine that could not be read is a warning, not an error: its sizing still holds, only its changes are unknown.
+  for (const r of remote) {
+    if (!('failure' in r)) continue
+    const pos = inputs.locate(['machines', r.machine, 'host'], {})
+    diagnostics.push({
+      file: fleet.file,
+      line: pos.line,
+      column: pos.column,
+      path: `machines.${r.machine}.host`,
+      severity: 'warning',
+      code: 'machine-unreachable',
+      message: `${r.failure.message}; its changes are unknown`,
+      hint: r.failure.hint,
+    })
+  }
+  const changes: readonly Change[] = observed.flatMap((p) => p.changes)
+  const disk = new Map(observed.flatMap((p) => [...p.disk]))
 
   const deployments: DeploymentPlan[] = fleet.deployments.map((d) => {
     const model = d.model === null ? undefined : fleet.models.find((m) => m.name === d.model)
@@ -125,7 +148,7 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     }
   })
 
-  diagnostics.push(...evaluateRules({ fleet, machines, deployments, facts, disk: local?.disk ?? new Map(), locate: inputs.locate }))
+  diagnostics.push(...evaluateRules({ fleet, machines, deployments, facts, disk, locate: inputs.locate }))
 
   const models: ModelPlan[] = fleet.models.map((model) => {
     const f = facts.get(model.name)
@@ -154,7 +177,8 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     models,
     diagnostics: sorted,
     changes,
-    observation: local?.observation ?? null,
+    observation: local?.observation ?? observed[0]?.observation ?? null,
+    observations: observed.map((p) => p.observation),
     summary: {
       errors,
       warnings: sorted.filter((d) => d.severity === 'warning').length,

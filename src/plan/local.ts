@@ -79,3 +79,22 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
     },
   }
 }
+
+/** A machine's LocalPlan as JSON (what `fleet agent` sends back for `observe`). */
+export interface LocalPlanData {
+  readonly machine: string
+  readonly changes: Change[]
+  readonly diagnostics: Diagnostic[]
+  readonly disk: { readonly missingBytes: number; readonly freeBytes: number }
+  readonly observation: Observation
+}
+
+export function localPlanData(plan: LocalPlan): LocalPlanData {
+  const machine = plan.observation.machine
+  return { machine, changes: plan.changes, diagnostics: plan.diagnostics, disk: plan.disk.get(machine) ?? { missingBytes: 0, freeBytes: 0 }, observation: plan.observation }
+}
+
+/** Back from JSON; the diagnostics point at the control point's fleet file (the agent read a copy of it). */
+export function localPlanFromData(data: LocalPlanData, file: string): LocalPlan {
+  return { changes: data.changes, diagnostics: data.diagnostics.map((d) => ({ ...d, file })), disk: new Map([[data.machine, data.disk]]), observation: data.observation }
+}

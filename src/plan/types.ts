@@ -20,10 +20,12 @@ export interface PlanDocument {
   readonly deployments: readonly DeploymentPlan[]
   readonly models: readonly ModelPlan[]
   readonly diagnostics: readonly Diagnostic[]
-  /** What apply would change on the machine plan ran on (machines with a host are not observed). */
+  /** What apply would change, on every machine observed (each change names its machine). */
   readonly changes: readonly Change[]
-  /** Null when no declared machine is this one (every machine has a host), so nothing was observed. */
+  /** The machine plan ran on, else the first machine observed over ssh; null when nothing was observed. */
   readonly observation: Observation | null
+  /** Every machine observed (this one and those reached over ssh), each with its fingerprint for `apply PLANFILE`. */
+  readonly observations: readonly Observation[]
   readonly summary: PlanSummary
 }
 

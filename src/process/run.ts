@@ -51,3 +51,54 @@ export function describeFailure(file: string, args: readonly string[], result: R
   const detail = result.stderr.trim().split('\n').slice(-5).join('\n')
   return `\`${[file, ...args].join(' ')}\` failed with exit ${result.exitCode}${detail ? `: ${detail}` : ''}`
 }
+
+export interface StreamOptions {
+  /** Written to stdin at start; stdin stays open until `closeInput()` or the program ends. */
+  readonly input: string
+  readonly env?: Readonly<Record<string, string>>
+  /** Each complete line of stdout, as it arrives. */
+  readonly onLine: (line: string) => void
+  readonly signal?: AbortSignal
+}
+
+export interface StreamHandle {
+  /** Resolves when the program has ended: its exit code (127 when it could not start) and all of stderr. */
+  readonly done: Promise<{ readonly exitCode: number; readonly stderr: string }>
+  /** Closes the program's stdin (for ssh: the remote side sees end of input). */
+  closeInput(): void
+}
+
+/**
+ * Runs `file` with a long-lived stdin and line-wise stdout: how fleet talks to `fleet agent` over ssh. Like runProgram,
+ * a failure is an answer (exit code, stderr), never an exception.
+ */
+export function runStreaming(file: string, args: readonly string[], options: StreamOptions): StreamHandle {
+  const child = execa(file, [...args], {
+    reject: false,
+    stdin: 'pipe',
+    buffer: { stdout: false, stderr: true },
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
+  })
+  let pending = ''
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (chunk: string) => {
+    pending += chunk
+    let newline = pending.indexOf('\n')
+    while (newline >= 0) {
+      options.onLine(pending.slice(0, newline))
+      pending = pending.slice(newline + 1)
+      newline = pending.indexOf('\n')
+    }
+  })
+  child.stdin?.on('error', () => {}) // the program may exit before reading everything: its exit code says why
+  child.stdin?.write(options.input)
+  const done = child.then((result) => {
+    if (pending !== '') options.onLine(pending)
+    return {
+      exitCode: result.exitCode ?? 127,
+      stderr: String(result.stderr ?? '') || (result.exitCode === undefined ? (result.shortMessage ?? `cannot run ${file}`) : ''),
+    }
+  })
+  return { done, closeInput: () => void child.stdin?.end() }
+}

@@ -93,6 +93,8 @@ function summaryLine(plan: PlanDocument, paint: PlanViewOptions['paint']): strin
   const weights = plan.models.reduce((sum, m) => sum + (m.weightsBytes ?? 0), 0)
   const verdict = s.errors > 0 ? paint('red', `Plan fails: ${s.errors} error${s.errors === 1 ? '' : 's'}`) : paint('green', `Plan: every machine fits`)
   const warnings = s.warnings > 0 ? `, ${s.warnings} warning${s.warnings === 1 ? '' : 's'}` : ''
-  const changes = plan.observation ? ` Changes on ${plan.observation.machine}: ${s.toAdd} to add, ${s.toChange} to change, ${s.toDestroy} to destroy.` : ''
+  const observed = plan.observations ?? (plan.observation ? [plan.observation] : [])
+  const where = observed.length === 1 ? observed[0]!.machine : `${observed.length} machines`
+  const changes = observed.length > 0 ? ` Changes on ${where}: ${s.toAdd} to add, ${s.toChange} to change, ${s.toDestroy} to destroy.` : ''
   return `${verdict}${warnings}.${changes} ${plan.deployments.length} deployment${plan.deployments.length === 1 ? '' : 's'} on ${plan.machines.length} machine${plan.machines.length === 1 ? '' : 's'}; ${gib(weights)} GiB of weights across ${plan.models.length} model${plan.models.length === 1 ? '' : 's'}.`
 }
