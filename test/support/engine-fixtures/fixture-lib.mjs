@@ -104,15 +104,12 @@ export function serve(engine, port, handler, onListening = () => {}) {
   setInterval(() => {
     if (process.ppid !== parent) stop(0)
   }, 1000).unref()
-  setTimeout(
-    () => {
-      server.listen(port, '127.0.0.1', () => {
-        process.stdout.write(`[fixture ${engine}] listening on 127.0.0.1:${server.address().port}\n`)
-        onListening()
-      })
-    },
-    envNumber('FIXTURE_LISTEN_DELAY_MS', 0),
-  )
+  setTimeout(() => {
+    server.listen(port, '127.0.0.1', () => {
+      process.stdout.write(`[fixture ${engine}] listening on 127.0.0.1:${server.address().port}\n`)
+      onListening()
+    })
+  }, envNumber('FIXTURE_LISTEN_DELAY_MS', 0))
   return server
 }
 

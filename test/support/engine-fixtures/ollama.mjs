@@ -15,10 +15,7 @@ if (process.argv[2] !== 'serve') {
 
 /** envconfig.Host(): optional scheme, host[:port]; a bare host gets 11434. */
 function parseHost(value) {
-  const raw = (value ?? '')
-    .trim()
-    .replace(/^https?:\/\//, '')
-    .split('/')[0]
+  const raw = (value ?? '').trim().replace(/^https?:\/\//, '').split('/')[0]
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(raw)
   if (bracketed) return { host: bracketed[1], port: Number(bracketed[2] ?? 11434) }
   const [host, port] = raw.split(':')
@@ -81,9 +78,7 @@ async function create(req, res) {
     if (!blobs.has(normDigest(String(digest)))) return sendJson(res, 400, { error: `blob ${digest} not found` })
   }
   const name = withTag(body.model)
-  const digest = createHash('sha256')
-    .update(JSON.stringify([files, body.parameters ?? {}]))
-    .digest('hex')
+  const digest = createHash('sha256').update(JSON.stringify([files, body.parameters ?? {}])).digest('hex')
   models.set(name, { name, digest, files, parameters: body.parameters ?? {}, size: 1024 })
   loaded.delete(name)
   const steps = [{ status: 'parsing GGUF' }, ...Object.values(files).map((d) => ({ status: `using existing layer ${d}` })), { status: 'writing manifest' }, { status: 'success' }]
