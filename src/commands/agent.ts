@@ -48,6 +48,8 @@ function validRequest(value: unknown): value is AgentRequest {
 }
 
 export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<number> {
+  // If the connection is gone, writes fail with EPIPE: finish the work (a rollback in flight) rather than crash.
+  process.stdout.on('error', () => {})
   const emit = (event: AgentEvent): void => io.out(`${JSON.stringify(event)}\n`)
   const finish = (code: number): number => (emit({ type: 'exit', code }), code)
   emit({ type: 'hello', fleetVersion: VERSION, protocol: REMOTE_PROTOCOL, platform: process.platform, node: process.version })

@@ -77,6 +77,9 @@ export function runStreaming(file: string, args: readonly string[], options: Str
     reject: false,
     stdin: 'pipe',
     buffer: { stdout: false, stderr: true },
+    // Its own process group: Ctrl-C on the terminal reaches fleet, which closes stdin so the far end can roll back and
+    // report, instead of killing ssh and cutting the connection mid-change.
+    detached: true,
     ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.signal === undefined ? {} : { cancelSignal: options.signal }),
   })

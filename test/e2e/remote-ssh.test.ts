@@ -6,6 +6,7 @@
  * apply leave the others converged and the next apply converges the rest; a different fleet version is refused
  * before anything changes; a hostile path runs nothing; the token is in no remote argv, file or log.
  */
+import { spawn } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -203,6 +204,34 @@ ${HOSTS.map((h) => `  chat-${h}: { machine: ${h}, model: tiny, engine: llama.cpp
     for (const h of HOSTS) expect(await answers(ports[h])).toBe(true)
     writeFileSync(file(), fleetText(ports))
     expect((await cli('apply')).code).toBe(0)
+  }, 120_000)
+
+  it('Ctrl-C at the control point rolls back the change in flight on the remote and exits 130', async () => {
+    const hang = await freePort()
+    const text = fleetText(ports).replace(
+      'deployments:\n',
+      `deployments:\n  hang: { machine: studio-a, engine: command, port: ${hang}, options: { command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(FIXTURE_SCRIPTS.command)}, --port, "{port}"], healthUrl: "http://127.0.0.1:{port}/", env: { FIXTURE_NEVER_READY: "1" } } }\n`,
+    )
+    writeFileSync(file(), text)
+    // Its own process group, as a shell gives a foreground job: the SIGINT goes to the whole group, as Ctrl-C does.
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'fleet.js'), 'apply', '-f', file()], { env: { NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)))
+    const deadline = Date.now() + 30_000
+    while (Date.now() < deadline && !output.includes('waiting for hang')) await new Promise((r) => setTimeout(r, 50))
+    expect(output).toContain('waiting for hang')
+    process.kill(-child.pid!, 'SIGINT')
+    expect(await exited).toBe(130)
+    expect(output).toMatch(/studio-a +│ .*hang was interrupted before it became ready/)
+    const studioA = lab.hosts.find((h) => h.name === 'studio-a')!
+    expect(existsSync(join(studioA.stateDir, 'supervisor', 'services', 'dev.fleet.hang.json'))).toBe(false)
+    // The apply lock there was released: the next apply runs.
+    writeFileSync(file(), fleetText(ports))
+    const r = await cli('apply')
+    expect(r.stdout).not.toContain('another fleet apply is running')
+    expect(r.code).toBe(0)
   }, 120_000)
 
   it('ssh failures say what failed and never wait for a prompt', async () => {
