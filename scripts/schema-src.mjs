@@ -300,6 +300,12 @@ const schema = {
           bind,
           context: context('Context length. For llama.cpp it is per slot: fleet passes -c context × parallel. For mlx-lm it is the longest conversation planned per slot.'),
           parallel: { type: 'integer', minimum: 1, maximum: 1024, description: 'Parallel request slots (llama.cpp -np, mlx-lm --decode-concurrency, OLLAMA_NUM_PARALLEL).', examples: [1, 4] },
+          parallelism: {
+            enum: ['pipeline', 'tensor'],
+            description:
+              'How a deployment on several machines is split: pipeline (default; contiguous layer ranges, one hop per token) or tensor (mlx-lm only: heads and FFN columns split evenly, two all-reduces per layer; wants an RDMA link).',
+            examples: ['pipeline'],
+          },
           kvCache: {
             enum: ['f32', 'f16', 'bf16', 'q8_0', 'q4_0', 'q4_1', 'iq4_nl', 'q5_0', 'q5_1'],
             description: 'KV-cache element type. llama.cpp: all listed; ollama: f16, q8_0, q4_0; mlx-lm and vllm-mlx: f16 or bf16 (the activation dtype).',
@@ -314,6 +320,47 @@ const schema = {
             ...(id === 'command' ? { required: ['options'] } : { required: ['model'] }),
           },
         })),
+      },
+    },
+    links: {
+      type: 'object',
+      description:
+        "How machines are connected, for deployments spread across several (machines: [a, b]). Decode speed adds each link's latency and transfer time; between two machines no link names fleet assumes 1 Gb Ethernet.",
+      propertyNames: { pattern: NAME },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['between', 'kind'],
+        properties: {
+          between: {
+            type: 'array',
+            items: { type: 'string', minLength: 1 },
+            minItems: 2,
+            maxItems: 2,
+            uniqueItems: true,
+            description: 'The two machines this link connects.',
+            examples: [['ultra-a', 'ultra-b']],
+          },
+          kind: {
+            enum: ['thunderbolt5-rdma', 'thunderbolt5', 'thunderbolt4', 'ethernet-10g', 'ethernet-1g'],
+            description:
+              'thunderbolt5-rdma: RDMA over Thunderbolt 5 (macOS 26.2+, MLX JACCL); thunderbolt5 / thunderbolt4: IP over Thunderbolt; ethernet-10g / ethernet-1g. Sets the default bandwidth and latency (docs/distributed.md).',
+            examples: ['thunderbolt5-rdma', 'ethernet-10g'],
+          },
+          bandwidth: {
+            description: 'Measured bandwidth of the link, decimal GB/s, instead of the line rate.',
+            examples: ['4GB/s'],
+            type: ['string', 'number'],
+            pattern: BANDWIDTH,
+            exclusiveMinimum: 0,
+          },
+          addresses: {
+            type: 'object',
+            description: "Each machine's IP address on this link: the hostfile's ips, which MLX's ring backend and llama.cpp's RPC connect to. Omitted: the machine's host.",
+            additionalProperties: { type: 'string', minLength: 1 },
+            examples: [{ 'ultra-a': '169.254.10.1', 'ultra-b': '169.254.10.2' }],
+          },
+        },
       },
     },
     rules: {

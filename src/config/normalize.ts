@@ -11,9 +11,10 @@ import { didYouMean } from '../util/did-you-mean.ts'
 import { BUILTIN_DEFAULTS } from './defaults.ts'
 import type { Diagnostic, PathSegment } from './diagnostics.ts'
 import { diagnosticAt, type FleetSource } from './source.ts'
-import type { Deployment, EngineOptions, EngineSource, Fleet, HfSource, Machine, Model, RuleSetting } from './types.ts'
+import type { Deployment, EngineOptions, EngineSource, Fleet, HfSource, Link, Machine, Model, RuleSetting } from './types.ts'
+import { LINK_KINDS, LINKS, type LinkKind } from '../catalog/links.ts'
 import { parseBandwidth, parseContext, parseMemorySize, parseSize } from './units.ts'
-import type { FitOn, ServedEngineId, ServiceManager } from './written.ts'
+import type { FitOn, Parallelism, ServedEngineId, ServiceManager } from './written.ts'
 
 type Obj = Record<string, unknown>
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -37,10 +38,11 @@ export function normalize(source: FleetSource): NormalizeResult {
   const models = entries(root.models).map(([name, m]) => normalizeModel(name, m, report))
   const deployments = normalizeDeployments(root.deployments, machines, models, defaults, report)
   const rules = normalizeRules(root.rules, report)
+  const links = normalizeLinks(root.links, machines, report)
   const fitOn: FitOn = isObj(root.rules) && root.rules.fitOn === 'load' ? 'load' : 'peak'
   const engines = normalizeEngines(root.engines)
   const restartThrottleSeconds = int(isObj(root.defaults) ? root.defaults.restartThrottle : undefined) ?? BUILTIN_DEFAULTS.restartThrottleSeconds
-  return { fleet: { file: source.file, machines, models, deployments, rules, fitOn, engines, restartThrottleSeconds }, diagnostics }
+  return { fleet: { file: source.file, machines, models, deployments, links, rules, fitOn, engines, restartThrottleSeconds }, diagnostics }
 }
 
 type Report = (path: readonly PathSegment[], fields: Parameters<typeof diagnosticAt>[2]) => void
@@ -341,10 +343,35 @@ function normalizeDeployments(value: unknown, machines: readonly Machine[], mode
       }
     }
 
+    const parallelism: Parallelism = d.parallelism === 'tensor' ? 'tensor' : 'pipeline'
+    if (d.parallelism !== undefined && placed.length < 2) {
+      report([...path, 'parallelism'], {
+        code: 'parallelism-single-machine',
+        key: true,
+        message: 'parallelism applies to a deployment on several machines (machines: [a, b])',
+        hint: 'Remove it, or list the machines to spread the model across',
+      })
+    } else if (parallelism === 'tensor' && engine !== 'mlx-lm') {
+      report([...path, 'parallelism'], {
+        code: 'tensor-parallel-engine',
+        message: `${engine} cannot split a model by tensor across machines here; llama.cpp's RPC splits by layer`,
+        hint: 'Use parallelism: pipeline, or engine mlx-lm',
+      })
+    }
+    if (placed.length > 1 && engine !== 'mlx-lm' && engine !== 'llama.cpp') {
+      report([...path, 'machines'], {
+        code: 'distributed-engine',
+        key: true,
+        message: `${engine} cannot serve one model across several machines`,
+        hint: 'Use mlx-lm (mlx.launch) or llama.cpp (RPC) for a model on machines: [a, b], or put it on one machine',
+      })
+    }
+
     deployments.push({
       name,
       machine: placed[0] ?? '',
       machines: placed,
+      parallelism,
       model: modelName ?? null,
       engine,
       port,
@@ -413,4 +440,37 @@ function normalizeRules(value: unknown, report: Report): Record<RuleId, RuleSett
     }
   }
   return rules
+}
+
+function normalizeLinks(value: unknown, machines: readonly Machine[], report: Report): Link[] {
+  const names = machines.map((m) => m.name)
+  const links: Link[] = []
+  const seen = new Map<string, string>()
+  for (const [name, l] of entries(value)) {
+    const path = ['links', name]
+    const between = Array.isArray(l.between) ? l.between.filter((m): m is string => typeof m === 'string') : []
+    const kind = typeof l.kind === 'string' && (LINK_KINDS as readonly string[]).includes(l.kind) ? (l.kind as LinkKind) : null
+    let bad = between.length !== 2 || kind === null
+    between.forEach((machine, index) => {
+      if (names.includes(machine)) return
+      bad = true
+      report([...path, 'between', index], {
+        code: 'unknown-machine',
+        message: `machine "${machine}" is not declared under machines`,
+        hint: `${didYouMean(machine, names)} Declared machines: ${names.join(', ')}`.trim(),
+      })
+    })
+    const pair = [...between].sort().join(' ↔ ')
+    const other = seen.get(pair)
+    if (!bad && other !== undefined) {
+      report([...path, 'between'], { code: 'duplicate-link', message: `links.${other} already connects ${pair}`, hint: 'Declare one link per pair of machines (the fastest one they use)' })
+      bad = true
+    }
+    if (bad || kind === null) continue
+    seen.set(pair, name)
+    const bandwidth = l.bandwidth === undefined ? null : parseBandwidth(l.bandwidth as string | number)
+    const addresses = isObj(l.addresses) ? Object.fromEntries(Object.entries(l.addresses).filter((e): e is [string, string] => typeof e[1] === 'string')) : {}
+    links.push({ name, between: [between[0]!, between[1]!], kind, bytesPerSecond: bandwidth?.ok ? bandwidth.value : LINKS[kind].bytesPerSecond, latencySeconds: LINKS[kind].latencySeconds, addresses })
+  }
+  return links
 }

@@ -4,7 +4,8 @@
  */
 import type { EngineId, KvCacheType, ModelFormat } from '../catalog/engines.ts'
 import type { RuleId, RuleSeverity } from '../rules/catalog.ts'
-import type { FitOn } from './written.ts'
+import type { FitOn, Parallelism } from './written.ts'
+import type { LinkKind } from '../catalog/links.ts'
 import type { ServedEngineId, ServiceManager } from './written.ts'
 import type { CommandOptions } from '../engines/command/options.ts'
 import type { LlamaCppOptions } from '../engines/llama-cpp/options.ts'
@@ -25,6 +26,8 @@ export interface Fleet {
   readonly machines: readonly Machine[]
   readonly models: readonly Model[]
   readonly deployments: readonly Deployment[]
+  /** How machines are connected (fleet.yaml links:), for deployments on several machines. */
+  readonly links: readonly Link[]
   readonly rules: Readonly<Record<RuleId, RuleSetting>>
   /** Which memory figure the fit rules judge (rules.fitOn): the peak by default, or what is allocated at load. */
   readonly fitOn: FitOn
@@ -91,8 +94,20 @@ export interface Deployment {
   /** Tokens per slot. */
   readonly context: number
   readonly parallel: number
+  /** How a deployment on several machines is split (pipeline unless it says tensor). */
+  readonly parallelism: Parallelism
   readonly kvCache: KvCacheType
   readonly options: EngineOptions
+}
+
+export interface Link {
+  readonly name: string
+  readonly between: readonly [string, string]
+  readonly kind: LinkKind
+  readonly bytesPerSecond: number
+  readonly latencySeconds: number
+  /** Each machine's address on this link (for the hostfile / RPC endpoints). */
+  readonly addresses: Readonly<Record<string, string>>
 }
 
 export interface RuleSetting {

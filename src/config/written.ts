@@ -19,7 +19,15 @@ export interface WrittenFleet {
   machines: Record<string, WrittenMachine>
   models?: Record<string, WrittenModel>
   deployments?: Record<string, WrittenDeployment>
+  links?: Record<string, WrittenLink>
   rules?: WrittenRules
+}
+
+export interface WrittenLink {
+  between: string[]
+  kind: string
+  bandwidth?: string | number
+  addresses?: Record<string, string>
 }
 
 export type ServedEngineId = Exclude<EngineId, 'command'>
@@ -81,9 +89,12 @@ export interface WrittenDeployment {
   bind?: string
   context?: WrittenContext
   parallel?: number
+  parallelism?: Parallelism
   kvCache?: KvCacheType
   options?: WrittenEngineOptions
 }
+
+export type Parallelism = 'pipeline' | 'tensor'
 
 export interface WrittenMlxLmOptions {
   promptCacheBytes?: WrittenSize
@@ -140,7 +151,11 @@ export type WrittenRules = {
 } & { [K in RuleId]?: WrittenRuleSetting }
 
 // Key lists: `satisfies Record<keyof T, true>` makes TypeScript reject a missing or an extra key.
-export const FLEET_KEYS = { $schema: true, version: true, defaults: true, engines: true, machines: true, models: true, deployments: true, rules: true } satisfies Record<keyof WrittenFleet, true>
+export const FLEET_KEYS = { $schema: true, version: true, defaults: true, engines: true, machines: true, models: true, deployments: true, links: true, rules: true } satisfies Record<
+  keyof WrittenFleet,
+  true
+>
+export const LINK_KEYS = { between: true, kind: true, bandwidth: true, addresses: true } satisfies Record<keyof WrittenLink, true>
 export const ENGINES_KEYS = { 'mlx-lm': true, 'llama.cpp': true, ollama: true, 'vllm-mlx': true } satisfies Record<keyof WrittenEngines, true>
 export const ENGINE_SOURCE_KEYS = { path: true, brew: true, python: true } satisfies Record<keyof WrittenEngineSource, true>
 export const DEFAULTS_KEYS = { reserve: true, context: true, parallel: true, bind: true, serviceManager: true, hfCache: true, restartThrottle: true } satisfies Record<keyof WrittenDefaults, true>
@@ -160,10 +175,19 @@ export const MACHINE_KEYS = {
 export const POOLS_KEYS = { weights: true, kvCache: true, buffers: true } satisfies Record<keyof WrittenPools, true>
 export const MODEL_KEYS = { source: true, quant: true, format: true, ropeScaling: true } satisfies Record<keyof WrittenModel, true>
 export const ROPE_SCALING_KEYS = { type: true, factor: true } satisfies Record<keyof WrittenRopeScaling, true>
-export const DEPLOYMENT_KEYS = { machine: true, machines: true, model: true, engine: true, port: true, bind: true, context: true, parallel: true, kvCache: true, options: true } satisfies Record<
-  keyof WrittenDeployment,
-  true
->
+export const DEPLOYMENT_KEYS = {
+  machine: true,
+  machines: true,
+  model: true,
+  engine: true,
+  port: true,
+  bind: true,
+  context: true,
+  parallel: true,
+  parallelism: true,
+  kvCache: true,
+  options: true,
+} satisfies Record<keyof WrittenDeployment, true>
 export const ENGINE_OPTION_KEYS = {
   'mlx-lm': { promptCacheBytes: true, promptCacheSize: true, prefillStepSize: true, maxTokens: true, args: true } satisfies Record<keyof WrittenMlxLmOptions, true>,
   'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, cacheRam: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,

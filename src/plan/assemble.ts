@@ -9,6 +9,7 @@ import type { Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import { machineBudget } from '../sizing/budget.ts'
 import type { FleetSizing } from '../sizing/fleet.ts'
+import { distributeDeployments, memoryOn } from './distribute.ts'
 import { planLocal, type LocalInputs, type LocalPlan } from './local.ts'
 import { evaluateRules, type Locate } from './rules.ts'
 import { PLAN_VERSION, type Change, type DeploymentPlan, type MachinePlan, type ModelPlan, type PlanDocument, type PoolUse } from './types.ts'
@@ -66,7 +67,7 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
   const changes: readonly Change[] = observed.flatMap((p) => p.changes)
   const disk = new Map(observed.flatMap((p) => [...p.disk]))
 
-  const deployments: DeploymentPlan[] = fleet.deployments.map((d) => {
+  const placed: DeploymentPlan[] = fleet.deployments.map((d) => {
     const model = d.model === null ? undefined : fleet.models.find((m) => m.name === d.model)
     const modelFacts = model ? facts.get(model.name) : undefined
     const base = {
@@ -86,12 +87,36 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
     }
     const sized = inputs.sizing.get(d.name) ?? null
     if (sized === null) {
-      return { ...base, memory: null, decodeTokensPerSecond: null, decodeError: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
+      return {
+        ...base,
+        memory: null,
+        decodeTokensPerSecond: null,
+        decodeError: null,
+        prefillTokensPerSecond: null,
+        timeToFirstTokenSeconds: null,
+        facts: null,
+        details: {},
+        notes: [],
+        distributed: null,
+        singleMachineDecodeTokensPerSecond: null,
+      }
     }
     if (!sized.ok) {
       const pos = inputs.locate(['deployments', d.name], { key: true })
       diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
-      return { ...base, memory: null, decodeTokensPerSecond: null, decodeError: null, prefillTokensPerSecond: null, timeToFirstTokenSeconds: null, facts: null, details: {}, notes: [] }
+      return {
+        ...base,
+        memory: null,
+        decodeTokensPerSecond: null,
+        decodeError: null,
+        prefillTokensPerSecond: null,
+        timeToFirstTokenSeconds: null,
+        facts: null,
+        details: {},
+        notes: [],
+        distributed: null,
+        singleMachineDecodeTokensPerSecond: null,
+      }
     }
     return {
       ...base,
@@ -103,13 +128,22 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
       facts: modelFacts ? { source: modelFacts.source, weights: modelFacts.weights.basis, citation: modelFacts.citation } : null,
       details: sized.details,
       notes: sized.notes,
+      distributed: null,
+      singleMachineDecodeTokensPerSecond: null,
     }
   })
+  const budgets = new Map(fleet.machines.map((m) => [m.name, machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null)]))
+  const split = distributeDeployments(fleet, facts, placed, new Map([...budgets].map(([name, b]) => [name, b.budgetBytes])), inputs.locate)
+  const deployments = split.deployments
+  diagnostics.push(...split.diagnostics)
 
   const machines: MachinePlan[] = fleet.machines.map((m) => {
-    const budget = machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null)
-    // Multi-machine deployments are not placed yet, so they count against no single machine.
-    const mine = deployments.filter((d) => d.placement === 'single' && d.machine === m.name)
+    const budget = budgets.get(m.name)!
+    // Each deployment counts with what it holds here: all of it, or its share when split across machines.
+    const mine = deployments.flatMap((d) => {
+      const memory = memoryOn(d, m.name)
+      return memory === null ? [] : [{ ...d, memory }]
+    })
     const sum = (pick: (d: DeploymentPlan) => number): number => mine.reduce((total, d) => total + pick(d), 0)
     const pool = (limit: number | null, used: number): PoolUse | null => (limit === null ? null : { limitBytes: limit, usedBytes: used })
     return {

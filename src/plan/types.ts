@@ -8,6 +8,7 @@ import type { EngineLaunch, ReadinessProbe } from '../engines/types.ts'
 import type { FactsSource, WeightFile } from '../resolve/facts.ts'
 import type { ServiceSpec } from '../services/types.ts'
 import type { FitOn } from '../config/written.ts'
+import type { DistributedSizing } from '../sizing/distributed.ts'
 
 export const PLAN_VERSION = 1
 
@@ -91,7 +92,7 @@ export interface DeploymentPlan {
   readonly name: string
   readonly machine: string
   readonly machines: readonly string[]
-  /** 'single' for one machine; 'multi-machine' placements are declared but not planned yet (no figures). */
+  /** 'single' for one machine; 'multi-machine': split across `machines` as `distributed` says. */
   readonly placement: 'single' | 'multi-machine'
   readonly model: string | null
   readonly repo: string | null
@@ -114,6 +115,14 @@ export interface DeploymentPlan {
   /** Engine-specific numbers behind the memory figures (cells, n_ctx, bytes per token …), for reviewers. */
   readonly details: Readonly<Record<string, number | string>>
   readonly notes: readonly string[]
+  /**
+   * A multi-machine deployment: each machine's share (its layers, memory and part of a token), the links a token
+   * crosses, and the decode speed with them (decodeTokensPerSecond is that figure). `memory` stays the whole model.
+   * Null for single-machine deployments, and when the model could not be split (its architecture is unknown).
+   */
+  readonly distributed: DistributedSizing | null
+  /** What the model would decode at on its first machine alone (were it to fit), to compare with the split. */
+  readonly singleMachineDecodeTokensPerSecond: { readonly empty: number; readonly typical: number; readonly full: number } | null
 }
 
 export interface ModelPlan {

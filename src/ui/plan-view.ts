@@ -1,6 +1,8 @@
 /** The human view of a plan: per machine a budget line, a bar and one row per deployment; then diagnostics. Pure. */
 import { formatContext } from '../config/units.ts'
 import type { PlanDocument } from '../plan/types.ts'
+import { memoryOn } from '../plan/distribute.ts'
+import type { DeploymentPlan } from '../plan/types.ts'
 import { renderDiagnostic } from './diagnostics.ts'
 import type { Style } from './io.ts'
 import { bar, ellipsize, formatTable } from './table.ts'
@@ -49,7 +51,8 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
     const rows: string[][] = [[' ', 'deployment', 'engine', 'model', 'quant', 'ctx × slots', 'weights', 'KV', 'other', 'at load', 'peak', 'decode tok/s', 'TTFT (full)']]
     for (const name of machine.deployments) {
       const d = plan.deployments.find((x) => x.name === name)!
-      const m = d.memory
+      // A deployment split across machines shows here what this machine holds of it.
+      const m = memoryOn(d, machine.name) ?? d.memory
       rows.push([
         changeOf(d.name),
         d.placement === 'multi-machine' ? `${d.name} *` : d.name,
@@ -77,10 +80,7 @@ export function renderPlan(plan: PlanDocument, options: PlanViewOptions): string
     lines.push('')
   }
   const multi = plan.deployments.filter((d) => d.placement === 'multi-machine')
-  for (const d of multi) {
-    const total = d.memory ? `${gib(d.memory.totalBytes)} GiB` : 'an unknown amount'
-    lines.push(paint('dim', `* ${d.name} spans ${d.machines.join(', ')} and needs ${total}; multi-machine placement is not planned yet, so it is not counted in any machine's budget.`))
-  }
+  for (const d of multi) lines.push(paint('dim', distributedLine(d)))
   if (multi.length > 0) lines.push('')
   for (const d of plan.diagnostics) lines.push(renderDiagnostic(d, { text: options.text, snippets: options.snippets, paint }))
   if (plan.diagnostics.length > 0) lines.push('')
@@ -97,4 +97,20 @@ function summaryLine(plan: PlanDocument, paint: PlanViewOptions['paint']): strin
   const where = observed.length === 1 ? observed[0]!.machine : `${observed.length} machines`
   const changes = observed.length > 0 ? ` Changes on ${where}: ${s.toAdd} to add, ${s.toChange} to change, ${s.toDestroy} to destroy.` : ''
   return `${verdict}${warnings}.${changes} ${plan.deployments.length} deployment${plan.deployments.length === 1 ? '' : 's'} on ${plan.machines.length} machine${plan.machines.length === 1 ? '' : 's'}; ${gib(weights)} GiB of weights across ${plan.models.length} model${plan.models.length === 1 ? '' : 's'}.`
+}
+
+/** "* deepseek: pipeline across ultra-a (layers 31–60), ultra-b (0–30) over 1 Gb Ethernet (assumed) …" */
+function distributedLine(d: DeploymentPlan): string {
+  const x = d.distributed
+  if (x === null) {
+    const total = d.memory ? `${gib(d.memory.totalBytes)} GiB` : 'an unknown amount'
+    return `* ${d.name} spans ${d.machines.join(', ')} and needs ${total}; fleet could not split it (its architecture is unknown), so it counts against no machine.`
+  }
+  const ranks = x.ranks.map((r) => `${r.machine} (${x.parallelism === 'tensor' ? '1/' + x.ranks.length + ' of every layer' : `layers ${r.layers.start}–${r.layers.end - 1}`})`).join(', ')
+  const links = [...new Set(x.hops.map((h) => `${h.label}${h.declared ? '' : ' (assumed: no links: entry)'}`))].join(', ')
+  const alone = d.singleMachineDecodeTokensPerSecond ? `; ~${speed(d.singleMachineDecodeTokensPerSecond.typical)} tok/s on ${d.machine} alone, were it to fit` : ''
+  const decode = d.decodeTokensPerSecond
+    ? `~${speed(d.decodeTokensPerSecond.typical)} tok/s at ${formatContext(Math.min(4096, d.context))} across them (${(x.networkSecondsPerToken * 1000).toFixed(2)} ms/token on links)`
+    : ''
+  return `* ${d.name}: ${x.parallelism} over ${x.backend === 'rpc' ? 'llama.cpp RPC' : `MLX ${x.backend}`} across ${ranks}, over ${links}; ${decode}${alone}.`
 }

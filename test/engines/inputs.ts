@@ -19,6 +19,7 @@ const BASE = {
   bind: '127.0.0.1',
   context: 8192,
   parallel: 1,
+  parallelism: 'pipeline',
   kvCache: 'f16',
 } as const satisfies Partial<Deployment>
 

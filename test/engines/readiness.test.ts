@@ -57,6 +57,8 @@ describe('llama.cpp', () => {
   it('keeps polling a server that answers the wrong status, and stops when aborted', async () => {
     const { launch } = await startEngine(llama, { FIXTURE_LOAD_MS: '0' })
     if (launch.readiness.kind !== 'http') throw new Error('expected an http probe')
+    // Up first (a loaded CI box can take longer than the short timeout below just to start node), then the wrong status.
+    expect(await waitUntilReady(launch.readiness, { timeoutMs: 10_000, ...FAST })).toMatchObject({ ok: true })
     const wrong = await waitUntilReady({ ...launch.readiness, okStatus: 204 }, { timeoutMs: 600, ...FAST })
     expect(wrong).toMatchObject({ ok: false, cause: 'timeout' })
     expect(!wrong.ok && wrong.reason).toMatch(/answered 200/)

@@ -203,7 +203,7 @@ describe('rules', () => {
     expect(plan.diagnostics).toContainEqual(expect.objectContaining({ code: 'disk-space', severity: 'error' }))
   })
 
-  it('several deployments on one machine add up; a multi-machine one counts on none', async () => {
+  it('several deployments on one machine add up; a multi-machine one counts its share on each of its machines', async () => {
     const text = `version: 1
 machines:
   a: { chip: m3-ultra, memory: 512GB }
@@ -216,10 +216,13 @@ deployments:
   split: { machines: [a, b], model: qwen8, engine: mlx-lm, port: 8090 }
 `
     const plan = await planOf(text)
-    const [one, two] = plan.deployments
-    expect(plan.machines[0]!.usedBytes).toBe(one!.memory!.totalBytes + two!.memory!.totalBytes)
-    expect(plan.machines[1]!.usedBytes).toBe(0)
-    expect(plan.deployments[2]!.placement).toBe('multi-machine')
+    const [one, two, split] = plan.deployments
+    expect(split!.placement).toBe('multi-machine')
+    const [onA, onB] = split!.distributed!.ranks
+    expect(plan.machines[0]!.usedBytes).toBeCloseTo(one!.memory!.totalBytes + two!.memory!.totalBytes + onA!.memory.peakBytes, -2)
+    expect(plan.machines[1]!.usedBytes).toBeCloseTo(onB!.memory.peakBytes, -2)
+    // Qwen3 has shard() but no pipeline() in mlx-lm 0.32.0, and an 8B fits either machine alone.
+    expect(plan.diagnostics.map((d) => d.code)).toEqual(expect.arrayContaining(['unsplittable-model', 'shard-unneeded']))
   })
 })
 
