@@ -59,7 +59,7 @@ describe('llama.cpp', () => {
     if (launch.readiness.kind !== 'http') throw new Error('expected an http probe')
     // Up first (a loaded CI box can take longer than the short timeout below just to start node), then the wrong status.
     expect(await waitUntilReady(launch.readiness, { timeoutMs: 10_000, ...FAST })).toMatchObject({ ok: true })
-    const wrong = await waitUntilReady({ ...launch.readiness, okStatus: 204 }, { timeoutMs: 600, ...FAST })
+    const wrong = await waitUntilReady({ ...launch.readiness, okStatus: 204 }, { timeoutMs: 1500, ...FAST })
     expect(wrong).toMatchObject({ ok: false, cause: 'timeout' })
     expect(!wrong.ok && wrong.reason).toMatch(/answered 200/)
     const aborted = await waitUntilReady({ ...launch.readiness, okStatus: 204 }, { timeoutMs: 5000, ...FAST, signal: AbortSignal.timeout(200) })
@@ -120,4 +120,17 @@ describe('command', () => {
 it('a warm-up against nothing fails with a reason instead of throwing', async () => {
   const result = await sendWarmup({ url: `http://127.0.0.1:${await freePort()}/v1/chat/completions`, body: {} }, { timeoutMs: 500 })
   expect(result).toMatchObject({ ok: false, reason: expect.stringMatching(/connection refused/) })
+})
+
+it('keeps the last real answer as the reason when the deadline leaves the final attempt only a moment', async () => {
+  // A fetch that answers 503 until 300 ms have passed, then never answers: the final attempt is cut by the deadline.
+  const started = performance.now()
+  const fetch: typeof globalThis.fetch = async (_url, init) => {
+    if (performance.now() - started < 300) return new Response('Loading model', { status: 503 })
+    return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
+  }
+  const probe = { kind: 'http', url: 'http://127.0.0.1:9/health', okStatus: 200 } as const
+  const result = await waitUntilReady(probe, { timeoutMs: 340, intervalMs: 60, fetch })
+  expect(result).toMatchObject({ ok: false, cause: 'timeout' })
+  expect(!result.ok && result.reason).toMatch(/answered 503 .*Loading model/)
 })

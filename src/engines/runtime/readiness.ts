@@ -41,6 +41,8 @@ interface AttemptContext {
 
 /** A health check should answer at once; a completion or an Ollama load may take as long as the whole wait. */
 const HTTP_ATTEMPT_MS = 10_000
+/** Shorter than this, an attempt cut by the deadline is no evidence that the server stopped answering. */
+const SHORT_ATTEMPT_MS = 250
 
 export async function waitUntilReady(probe: ReadinessProbe, options: WaitOptions): Promise<ReadinessResult> {
   const start = performance.now()
@@ -48,6 +50,7 @@ export async function waitUntilReady(probe: ReadinessProbe, options: WaitOptions
   const interval = options.intervalMs ?? 500
   const attempt = attemptFor(probe)
   let last = 'no answer yet'
+  let answered = false
   const fail = (cause: 'timeout' | 'aborted' | 'exited' | 'refused', reason: string): ReadinessResult => ({ ok: false, cause, reason, afterMs: elapsed() })
   for (;;) {
     if (options.signal?.aborted) return fail('aborted', `stopped waiting for ${probeTarget(probe)}: ${last}`)
@@ -56,9 +59,15 @@ export async function waitUntilReady(probe: ReadinessProbe, options: WaitOptions
     const attemptMs = probe.kind === 'http' ? Math.min(remaining, HTTP_ATTEMPT_MS) : remaining
     const signals = [AbortSignal.timeout(attemptMs), ...(options.signal ? [options.signal] : [])]
     const context: AttemptContext = { fetch: options.fetch ?? globalThis.fetch, signal: AbortSignal.any(signals), attemptMs }
-    const observation = await attempt(context).catch((error: unknown) => notReady(describeRequestError(error, attemptMs)))
+    let cutByDeadline = false
+    const observation = await attempt(context).catch((error: unknown) => {
+      cutByDeadline = attemptMs === remaining && attemptMs < Math.max(interval, SHORT_ATTEMPT_MS) && error instanceof Error && error.name === 'TimeoutError'
+      return notReady(describeRequestError(error, attemptMs))
+    })
     if (observation.ready) return { ok: true, afterMs: elapsed() }
-    last = observation.detail
+    // A last attempt the deadline left only a moment says nothing new about the server: the answer before it is the reason.
+    if (!(cutByDeadline && answered)) last = observation.detail
+    answered = true
     options.onAttempt?.(last)
     if (observation.permanent === true) return fail('refused', last)
     if (options.stillRunning !== undefined && !(await options.stillRunning())) return fail('exited', `the server exited before it was ready (last: ${last})`)
