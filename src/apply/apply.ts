@@ -6,15 +6,19 @@
  * the same code under launchd, under the supervisor, and in tests. Nothing here reads a change's `reasons`.
  */
 import { UserError } from '../errors.ts'
-import type { Change, ChangeStep, PlannedService } from '../plan/types.ts'
+import type { Change, ChangeStep, PlannedModel, PlannedService, PreflightCheck, ServiceFile } from '../plan/types.ts'
 import type { ServiceBackend, ServiceSpec } from '../services/types.ts'
 
-export type ApplyStep = 'pull' | 'install' | 'ready' | 'warmup' | 'rollback' | 'remove'
+export type ApplyStep = 'pull' | 'preflight' | 'install' | 'ready' | 'warmup' | 'rollback' | 'remove'
 
 export interface ApplyPorts {
   readonly backend: ServiceBackend
   /** Brings the model's files into the cache (resumable, verified). */
-  pull(service: PlannedService, onProgress: (message: string) => void, signal?: AbortSignal): Promise<void>
+  pull(model: PlannedModel, onProgress: (message: string) => void, signal?: AbortSignal): Promise<void>
+  /** Runs a distributed head's checks (each rank reachable over ssh, the engine there); returns what failed. */
+  preflight(checks: readonly PreflightCheck[], signal?: AbortSignal): Promise<string[]>
+  /** Writes the files a service reads at start (atomically: write, then rename). */
+  writeFiles(files: readonly ServiceFile[]): void
   waitUntilReady(service: PlannedService, options: { timeoutMs: number; signal?: AbortSignal }): Promise<{ ok: true } | { ok: false; reason: string }>
   warmup(service: PlannedService, signal?: AbortSignal): Promise<void>
   /** Current sizes of the service's log files, so an error shows only what this start wrote. */
@@ -54,16 +58,39 @@ export async function applyChange(change: Change, ports: ApplyPorts, emit: (even
     return
   }
   const service = change.service
+  const pull = stepOf(change, 'pull')
+  // A rank of a deployment across machines: its part is the model in this machine's cache; the head starts it.
+  if (!service && change.rank && change.model) {
+    if (pull) {
+      emit({ deployment: name, step: 'pull', message: `pulling ${pull.repo}@${pull.commit.slice(0, 12)} for rank ${change.rank.rank} of ${change.rank.of} (started by ${change.rank.head})` })
+      await ports.pull(change.model, (message) => emit({ deployment: name, step: 'pull', message }), signal)
+    }
+    return
+  }
   if (!service) throw new ApplyFailure(name, `deployment ${name} has no definition to apply`, 'Run fleet plan to see why')
   const previous = change.installed
 
-  const pull = stepOf(change, 'pull')
   if (pull && service.model) {
     emit({ deployment: name, step: 'pull', message: `pulling ${pull.repo}@${pull.commit.slice(0, 12)}` })
-    await ports.pull(service, (message) => emit({ deployment: name, step: 'pull', message }), signal)
+    await ports.pull(service.model, (message) => emit({ deployment: name, step: 'pull', message }), signal)
+  }
+  // The head of a deployment across machines: every rank must be reachable before anything here changes.
+  if (service.preflight && service.preflight.length > 0) {
+    emit({ deployment: name, step: 'preflight', message: `checking ${service.preflight.map((c) => c.machine).join(', ')} over ssh` })
+    const problems = await ports.preflight(service.preflight, signal)
+    if (problems.length > 0) {
+      throw new ApplyFailure(
+        name,
+        `${name} was not changed: ${problems.join('; ')}`,
+        service.preflight.some((c) => c.kind === 'ssh')
+          ? 'mlx.launch starts every rank with ssh HOST from the head: set up passwordless ssh (ssh-copy-id) from the head to each rank, and install the same engine at the same path there (fleet apply does, for a pinned Python engine)'
+          : "Each worker's rpc-server must be running and reachable from the head on the cluster link: run fleet apply for that machine and check the link's addresses",
+      )
+    }
   }
   // Nothing has been changed yet: an interrupt before this point leaves the machine as it was.
   if (signal?.aborted) throw new ApplyFailure(name, `${name} was not changed: interrupted`, 'Run fleet apply again to finish')
+  if (service.files) ports.writeFiles(service.files)
 
   const spec = service.spec
   ports.prepareDirectories(spec)

@@ -1,5 +1,5 @@
 /** The real adapters behind apply's ports: the pull engine, HTTP readiness checks, log files, directories. */
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, mkdirSync, openSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { UserError } from '../errors.ts'
 import { sendWarmup, waitUntilReady } from '../engines/runtime/readiness.ts'
@@ -8,6 +8,8 @@ import { pullModel } from '../pull/download.ts'
 import type { ServiceSpec } from '../services/types.ts'
 import type { ApplyPorts } from './apply.ts'
 import type { LocalRuntime } from '../observe/local.ts'
+import { runProgram } from '../process/run.ts'
+import { runPreflight } from './preflight.ts'
 
 const WARMUP_TIMEOUT_MS = 120_000
 /** Read at most this much of a log's end for an error message. */
@@ -17,9 +19,7 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
   const backend = runtime.backend
   return {
     backend,
-    async pull(service, onProgress, signal) {
-      const model = service.model
-      if (!model) return
+    async pull(model, onProgress, signal) {
       const result = await pullModel(
         { repo: model.repo, commit: model.commit, revision: model.revision, files: model.files, model: model.name },
         {
@@ -62,6 +62,17 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
         .map((path) => tail(path, lines, offsets[path] ?? 0))
         .filter((text) => text !== '')
         .join('\n')
+    },
+    preflight(checks, signal) {
+      return runPreflight(checks, { run: runProgram, env: process.env, here: runtime.machine.name }, signal)
+    },
+    writeFiles(files) {
+      for (const file of files) {
+        mkdirSync(dirname(file.path), { recursive: true })
+        const temp = `${file.path}.${process.pid}.tmp`
+        writeFileSync(temp, file.content)
+        renameSync(temp, file.path)
+      }
     },
     prepareDirectories(spec: ServiceSpec) {
       mkdirSync(spec.workingDirectory, { recursive: true })

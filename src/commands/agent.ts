@@ -5,6 +5,7 @@
  * fleet file and lock it was sent into a private temporary directory, removed when it ends; the Hub token it may be
  * sent lives only in its own environment.
  */
+import { APPLY_PHASES } from '../apply/phase.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -120,6 +121,7 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
             signal: abort.signal,
             ...(planFile === undefined ? {} : { planFile }),
             ...(args.readyTimeoutSeconds === undefined ? {} : { readyTimeoutSeconds: args.readyTimeoutSeconds }),
+            ...(args.phase !== undefined && APPLY_PHASES.includes(args.phase) ? { phase: args.phase } : {}),
           },
           here,
         )

@@ -7,7 +7,8 @@
  */
 import { resolve } from 'node:path'
 import { readSavedPlan, savedPlanFor } from '../apply/saved-plan.ts'
-import type { Fleet, Machine } from '../config/types.ts'
+import type { ApplyPhase } from '../apply/phase.ts'
+import type { Deployment, Fleet, Machine } from '../config/types.ts'
 import { UserError } from '../errors.ts'
 import { callRemote, type RemoteFailure } from '../remote/client.ts'
 import { fleetPayload, REMOTE_CONCURRENCY, selectMachines } from '../remote/machines.ts'
@@ -30,6 +31,15 @@ interface MachineResult {
 }
 
 /**
+ * The deployments across machines this apply starts: their head is one of the machines applied to, and a --target (if
+ * any) names the deployment or its head.
+ */
+function splitDeployments(fleet: Fleet, machines: readonly Machine[], targets: readonly string[]): Deployment[] {
+  const names = new Set(machines.map((m) => m.name))
+  return fleet.deployments.filter((d) => d.machines.length > 1 && names.has(d.machine) && (targets.length === 0 || targets.includes(d.name) || targets.includes(d.machine)))
+}
+
+/**
  * Which --target values each machine gets: a machine's name selects all its changes, a deployment its machine. A
  * target fleet.yaml does not declare (a service removed from it) can only be sent to one machine at a time.
  */
@@ -39,7 +49,8 @@ export function targetsByMachine(fleet: Fleet, machines: readonly Machine[], tar
     const machine = fleet.machines.find((m) => m.name === target)
     const deployment = fleet.deployments.find((d) => d.name === target)
     if (machine) out.get(machine.name)?.push(target)
-    else if (deployment) out.get(deployment.machine)?.push(target)
+    // A deployment across machines has a part on each of them (the ranks' models, the head's launcher).
+    else if (deployment) for (const m of deployment.machines) out.get(m)?.push(target)
     else if (machines.length === 1) out.get(machines[0]!.name)!.push(target)
     else {
       const known = [...fleet.deployments.map((d) => d.name), ...fleet.machines.map((m) => m.name)]
@@ -80,48 +91,84 @@ export async function apply(options: FleetApplyOptions, io: Io): Promise<number>
 
   const interrupt = options.signal ? { signal: options.signal, dispose: () => {} } : interruptSignal()
   const payload = fleetPayload(prepared.path, prepared.source.text)
+  const applyOn = async (machine: Machine, phase: ApplyPhase, machineTargets: readonly string[]): Promise<MachineResult> => {
+    const lines = prefixedLines(machinePrefix(machine.name, names), say)
+    const fail = (failure: { message: string; hint?: string | undefined }, exitCode = 1): MachineResult => {
+      lines.write(`${paint('red', 'error')} ${failure.message}\n${failure.hint ? `  hint: ${failure.hint}\n` : ''}`)
+      return { machine: machine.name, exitCode, failure: failure.message }
+    }
+    try {
+      const lost = unreachable.get(machine.name)
+      if (lost) return fail(lost)
+      const savedPlan = saved ? savedPlanFor(saved, machine.name) : undefined
+      if (machine.host === null) {
+        const here: Io = { ...io, out: lines.write, err: lines.write, isTTY: false }
+        const code = await applyHere({ ...rest, json: false, machine: machine.name, targets: machineTargets, signal: interrupt.signal, phase }, here)
+        return { machine: machine.name, exitCode: code, failure: code === 0 ? null : `exit ${code}` }
+      }
+      const outcome = await callRemote(machine, io.env, {
+        op: 'apply',
+        fleet: payload,
+        args: {
+          targets: machineTargets,
+          offline: options.offline,
+          yes: options.yes ?? false,
+          dryRun: options.dryRun,
+          ...(phase === 'all' ? {} : { phase }),
+          ...(savedPlan ? { savedPlan } : {}),
+          ...(options.readyTimeoutSeconds === undefined ? {} : { readyTimeoutSeconds: options.readyTimeoutSeconds }),
+        },
+        onOut: lines.write,
+        onErr: lines.write,
+        signal: interrupt.signal,
+      })
+      if (!outcome.ok) return fail(outcome.failure)
+      if (outcome.error) return fail(outcome.error, outcome.exitCode)
+      return { machine: machine.name, exitCode: outcome.exitCode, failure: outcome.exitCode === 0 ? null : `exit ${outcome.exitCode}` }
+    } catch (error) {
+      if (error instanceof UserError) return fail({ message: error.message, hint: error.hint }, error.exitCode)
+      throw error
+    } finally {
+      lines.flush()
+    }
+  }
   let results: MachineResult[]
   try {
-    results = await mapLimit(machines, REMOTE_CONCURRENCY + 1, async (machine): Promise<MachineResult> => {
-      const lines = prefixedLines(machinePrefix(machine.name, names), say)
-      const fail = (failure: { message: string; hint?: string | undefined }, exitCode = 1): MachineResult => {
-        lines.write(`${paint('red', 'error')} ${failure.message}\n${failure.hint ? `  hint: ${failure.hint}\n` : ''}`)
-        return { machine: machine.name, exitCode, failure: failure.message }
-      }
-      try {
-        const lost = unreachable.get(machine.name)
-        if (lost) return fail(lost)
-        const mine = { targets: targets.get(machine.name) ?? [], ...(saved ? { savedPlan: savedPlanFor(saved, machine.name) } : {}) }
-        if (machine.host === null) {
-          const here: Io = { ...io, out: lines.write, err: lines.write, isTTY: false }
-          const code = await applyHere({ ...rest, json: false, machine: machine.name, targets: mine.targets, signal: interrupt.signal }, here)
-          return { machine: machine.name, exitCode: code, failure: code === 0 ? null : `exit ${code}` }
+    const split = splitDeployments(prepared.fleet, machines, options.targets)
+    if (split.length === 0) {
+      results = await mapLimit(machines, REMOTE_CONCURRENCY + 1, (machine) => applyOn(machine, 'all', targets.get(machine.name) ?? []))
+    } else {
+      // Round 1: every machine's own changes, and each rank's model into its cache. Round 2: the heads start the ranks.
+      const first = await mapLimit(machines, REMOTE_CONCURRENCY + 1, (machine) => applyOn(machine, 'parts', targets.get(machine.name) ?? []))
+      const failedFirst = new Set(first.filter((r) => r.exitCode !== 0).map((r) => r.machine))
+      const heads = new Map<string, string[]>()
+      for (const d of split) {
+        const blocked = d.machines.filter((m) => m !== d.machine && failedFirst.has(m))
+        if (blocked.length > 0 || interrupt.signal.aborted) {
+          if (!interrupt.signal.aborted) {
+            const lines = prefixedLines(machinePrefix(d.machine, names), say)
+            lines.write(
+              `${paint('red', 'error')} ${d.name} was not started: ${blocked.join(', ')} failed above, and every rank must hold the model first\n  hint: Fix what ${blocked.join(', ')} reported and run fleet apply again\n`,
+            )
+            lines.flush()
+          }
+          first.push({ machine: d.machine, exitCode: 1, failure: `${d.name} not started` })
+          continue
         }
-        const outcome = await callRemote(machine, io.env, {
-          op: 'apply',
-          fleet: payload,
-          args: {
-            targets: mine.targets,
-            offline: options.offline,
-            yes: options.yes ?? false,
-            dryRun: options.dryRun,
-            ...(mine.savedPlan ? { savedPlan: mine.savedPlan } : {}),
-            ...(options.readyTimeoutSeconds === undefined ? {} : { readyTimeoutSeconds: options.readyTimeoutSeconds }),
-          },
-          onOut: lines.write,
-          onErr: lines.write,
-          signal: interrupt.signal,
-        })
-        if (!outcome.ok) return fail(outcome.failure)
-        if (outcome.error) return fail(outcome.error, outcome.exitCode)
-        return { machine: machine.name, exitCode: outcome.exitCode, failure: outcome.exitCode === 0 ? null : `exit ${outcome.exitCode}` }
-      } catch (error) {
-        if (error instanceof UserError) return fail({ message: error.message, hint: error.hint }, error.exitCode)
-        throw error
-      } finally {
-        lines.flush()
+        heads.set(d.machine, [...(heads.get(d.machine) ?? []), d.name])
       }
-    })
+      const second = await mapLimit([...heads], REMOTE_CONCURRENCY + 1, ([name, deployments]) =>
+        applyOn(
+          machines.find((m) => m.name === name)!,
+          'heads',
+          deployments,
+        ),
+      )
+      results = machines.map((m) => {
+        const mine = [...first, ...second].filter((r) => r.machine === m.name)
+        return mine.find((r) => r.exitCode !== 0) ?? mine[0]!
+      })
+    }
   } finally {
     interrupt.dispose()
   }

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { Listr } from 'listr2'
+import { inPhase, type ApplyPhase } from '../apply/phase.ts'
 import { applyPorts } from '../apply/ports.ts'
 import { applyPlan, type ApplyDeps, type ApplyResult, type Failure } from '../apply/run.ts'
 import { checkSavedPlan } from '../apply/saved-plan.ts'
@@ -51,6 +52,8 @@ export interface ApplyOptions {
   readonly ask?: (question: string) => Promise<boolean>
   /** Aborts the apply (Ctrl-C); by default SIGINT and SIGTERM of this process. */
   readonly signal?: AbortSignal
+  /** Which changes of a deployment across machines this run makes (src/apply/phase.ts); default all. */
+  readonly phase?: ApplyPhase
 }
 
 /** The exit code of a process interrupted by SIGINT (128 + 2), as shells report it. */
@@ -95,7 +98,10 @@ export async function applyHere(options: ApplyOptions, io: Io): Promise<number> 
       return 1
     }
     checkTargets(options.targets, prepared, runtime, document)
-    const selected = document.changes.filter((c) => c.action !== 'noop' && (options.targets.length === 0 || options.targets.includes(c.name) || options.targets.includes(c.machine)))
+    const phase = options.phase ?? 'all'
+    const selected = document.changes.filter(
+      (c) => c.action !== 'noop' && inPhase(c, phase) && (options.targets.length === 0 || options.targets.includes(c.name) || options.targets.includes(c.machine)),
+    )
     if (selected.length === 0) {
       await recordApplyState(runtime.context.stateRoot, runtime.machine.name, runtime.backend)
       report(io, options.json, { applied: [], failed: [], message: `No changes. ${runtime.machine.name} matches ${options.file}.` })

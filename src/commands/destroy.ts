@@ -61,7 +61,7 @@ async function destroyLocked(options: DestroyOptions, io: Io, prepared: Prepared
   const purged: string[] = []
   if (options.purge) {
     // Only repos that no remaining deployment on this machine uses (another quant of the same repo shares its folder).
-    const remaining = prepared.fleet.deployments.filter((d) => d.machine === runtime.machine.name && !removed.includes(d.name))
+    const remaining = prepared.fleet.deployments.filter((d) => d.machines.includes(runtime.machine.name) && !removed.includes(d.name))
     const keepRepos = new Set(remaining.flatMap((d) => (d.model === null ? [] : [prepared.resolved.facts.get(d.model)?.repo ?? ''])))
     for (const d of prepared.fleet.deployments.filter((x) => removed.includes(x.name) && x.model !== null)) {
       const facts = prepared.resolved.facts.get(d.model!)

@@ -8,6 +8,7 @@ import type { LocalRuntime } from '../observe/local.ts'
 import { observeLocal } from '../observe/observe-local.ts'
 import { assemblePlan, type RemoteMachinePlan } from '../plan/assemble.ts'
 import { planLocal, type LocalPlan } from '../plan/local.ts'
+import { distributedSizings } from '../plan/placement.ts'
 import { desiredServices, type DesiredService } from '../plan/desired.ts'
 import type { PlanDocument } from '../plan/types.ts'
 import { sizeFleet } from '../sizing/fleet.ts'
@@ -35,9 +36,10 @@ export async function getPlan(
   let desired: DesiredService[] = []
   let localInputs = null
   if (runtime) {
-    const { services, problems } = desiredServices(fleet, resolved.facts, sizing, runtime.context)
+    const distributed = distributedSizings({ fleet, facts: resolved.facts, sizing, measuredWorkingSets, locate: prepared.where })
+    const { services, ranks, problems } = desiredServices(fleet, resolved.facts, sizing, runtime.context, distributed)
     desired = services
-    if (options.observe !== false) localInputs = { context: runtime.context, desired: services, problems, observation: await observeLocal(runtime, services) }
+    if (options.observe !== false) localInputs = { context: runtime.context, desired: services, ranks, problems, observation: await observeLocal(runtime, services, ranks) }
   }
   const document = assemblePlan({
     fleet,
@@ -56,7 +58,8 @@ export async function getPlan(
 /** This machine's part of the plan alone, for `fleet agent` (the control point assembles the whole plan). */
 export async function planThisMachine(prepared: Prepared, runtime: LocalRuntime): Promise<LocalPlan> {
   const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts)
-  const { services, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context)
-  const observation = await observeLocal(runtime, services)
-  return planLocal(prepared.fleet, { context: runtime.context, desired: services, problems, observation }, prepared.where)
+  const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, locate: prepared.where })
+  const { services, ranks, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context, distributed)
+  const observation = await observeLocal(runtime, services, ranks)
+  return planLocal(prepared.fleet, { context: runtime.context, desired: services, ranks, problems, observation }, prepared.where)
 }

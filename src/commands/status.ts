@@ -5,6 +5,7 @@
 import { localRuntime } from '../observe/local.ts'
 import { observeWiredLimit } from '../observe/observe-local.ts'
 import { declaredWiredLimitMiB } from '../plan/diff.ts'
+import { memoryOn } from '../plan/distribute.ts'
 import { runProgram } from '../process/run.ts'
 import { answersOverHttp } from '../observe/machine.ts'
 import { UserError } from '../errors.ts'
@@ -51,6 +52,8 @@ export interface StatusRow {
   readonly port: number
   readonly residentBytes: number | null
   readonly plannedBytes: number | null
+  /** A deployment across machines: this machine's rank (0 = the head, whose service runs every rank). */
+  readonly rank?: { readonly rank: number; readonly of: number; readonly head: string; readonly machines: readonly string[] }
 }
 
 /** `status --json` of one machine. */
@@ -62,6 +65,14 @@ export interface MachineStatus {
   readonly wiredLimit: { readonly declaredMiB: number; readonly inForceMiB: number | null } | null
 }
 
+function stateText(r: StatusRow): string {
+  // A rank runs under the head's launcher, not as a service here: the head's row says whether it is up.
+  if (r.rank && r.rank.rank > 0 && r.engine !== 'llama.cpp') return `rank ${r.rank.rank} of ${r.rank.of}, started by ${r.rank.head}`
+  const state = !r.loaded ? 'not installed' : r.running ? 'running' : r.lastExitCode !== null && r.lastExitCode !== 0 ? `crashed (${r.lastExitCode})` : 'stopped'
+  if (!r.rank) return state
+  return r.rank.rank === 0 ? `${state} (head of ${r.rank.of} ranks: ${r.rank.machines.join(', ')})` : `${state} (rpc-server for ${r.rank.head})`
+}
+
 export function renderStatus(doc: MachineStatus, paint: ReturnType<typeof styler>, now: Date): string {
   const gib = (b: number | null): string => (b === null ? '—' : `${(b / 2 ** 30).toFixed(1)} GiB`)
   const table = formatTable(
@@ -70,7 +81,7 @@ export function renderStatus(doc: MachineStatus, paint: ReturnType<typeof styler
       ...doc.deployments.map((r) => [
         r.deployment,
         r.engine,
-        !r.loaded ? 'not installed' : r.running ? 'running' : r.lastExitCode !== null && r.lastExitCode !== 0 ? `crashed (${r.lastExitCode})` : 'stopped',
+        stateText(r),
         r.pid === null ? '—' : String(r.pid),
         uptime(r.startedAt, now),
         r.restarts === null ? '—' : String(r.restarts),
@@ -140,12 +151,34 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
   const { document: plan, desired: services } = await getPlan(prepared, runtime, { now: new Date(), observe: false })
   const now = new Date()
   const rows: StatusRow[] = []
-  for (const d of prepared.fleet.deployments.filter((x) => x.machine === runtime.machine.name && x.machines.length === 1)) {
+  for (const d of prepared.fleet.deployments.filter((x) => x.machines.includes(runtime.machine.name))) {
     const label = `dev.fleet.${d.name}`
+    const index = d.machines.indexOf(runtime.machine.name)
+    const rank = d.machines.length > 1 ? { rank: index, of: d.machines.length, head: d.machine, machines: d.machines } : null
+    const deployment = plan.deployments.find((x) => x.name === d.name)
+    const planned = deployment ? (memoryOn(deployment, runtime.machine.name)?.peakBytes ?? null) : null
+    // An mlx-lm rank has no service here (the head's mlx.launch runs it); a llama.cpp worker runs its rpc-server.
+    if (rank && index > 0 && d.engine !== 'llama.cpp') {
+      rows.push({
+        deployment: d.name,
+        engine: d.engine,
+        loaded: false,
+        running: false,
+        pid: null,
+        startedAt: null,
+        restarts: null,
+        lastExitCode: null,
+        healthy: false,
+        port: d.port,
+        residentBytes: null,
+        plannedBytes: planned,
+        rank,
+      })
+      continue
+    }
     const state = await runtime.backend.state(label)
     const desired = services.find((s) => s.deployment.name === d.name)
     const healthy = state.running && desired ? await answersOverHttp(desired.readiness) : false
-    const planned = plan.deployments.find((x) => x.name === d.name)?.memory?.totalBytes ?? null
     rows.push({
       deployment: d.name,
       engine: d.engine,
@@ -159,6 +192,7 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
       port: d.port,
       residentBytes: state.pid !== null ? await residentBytes(state.pid) : null,
       plannedBytes: planned,
+      ...(rank ? { rank } : {}),
     })
   }
   let wiredLimit: { declaredMiB: number; inForceMiB: number | null } | null = null
@@ -167,5 +201,6 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
   const doc: MachineStatus = { version: 1, machine: runtime.machine.name, backend: runtime.backend.kind, deployments: rows, wiredLimit }
   if (options.json) io.out(`${JSON.stringify(doc, null, 2)}\n`)
   else io.out(renderStatus(doc, paint, now))
-  return rows.every((r) => r.running && r.healthy) ? 0 : 1
+  // A rank's health is its head's: only the rows of services on this machine decide the exit code.
+  return rows.every((r) => (r.rank !== undefined && r.rank.rank > 0 && r.engine !== 'llama.cpp') || (r.running && r.healthy)) ? 0 : 1
 }

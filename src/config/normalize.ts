@@ -469,8 +469,26 @@ function normalizeLinks(value: unknown, machines: readonly Machine[], report: Re
     if (bad || kind === null) continue
     seen.set(pair, name)
     const bandwidth = l.bandwidth === undefined ? null : parseBandwidth(l.bandwidth as string | number)
-    const addresses = isObj(l.addresses) ? Object.fromEntries(Object.entries(l.addresses).filter((e): e is [string, string] => typeof e[1] === 'string')) : {}
-    links.push({ name, between: [between[0]!, between[1]!], kind, bytesPerSecond: bandwidth?.ok ? bandwidth.value : LINKS[kind].bytesPerSecond, latencySeconds: LINKS[kind].latencySeconds, addresses })
+    const strings = (v: unknown): Record<string, string> => (isObj(v) ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {})
+    for (const field of ['addresses', 'rdmaDevices'] as const) {
+      for (const machine of Object.keys(strings(l[field]))) {
+        if (between.includes(machine)) continue
+        report([...path, field, machine], {
+          code: 'unknown-machine',
+          message: `${machine} is not one of the machines this link connects (${between.join(', ')})`,
+          hint: `Name ${between.join(' or ')} here`,
+        })
+      }
+    }
+    links.push({
+      name,
+      between: [between[0]!, between[1]!],
+      kind,
+      bytesPerSecond: bandwidth?.ok ? bandwidth.value : LINKS[kind].bytesPerSecond,
+      latencySeconds: LINKS[kind].latencySeconds,
+      addresses: strings(l.addresses),
+      rdmaDevices: strings(l.rdmaDevices),
+    })
   }
   return links
 }

@@ -108,6 +108,8 @@ export interface Link {
   readonly latencySeconds: number
   /** Each machine's address on this link (for the hostfile / RPC endpoints). */
   readonly addresses: Readonly<Record<string, string>>
+  /** Each machine's RDMA device toward the other on this link (JACCL's hostfile `rdma` entries, e.g. rdma_en3). */
+  readonly rdmaDevices: Readonly<Record<string, string>>
 }
 
 export interface RuleSetting {

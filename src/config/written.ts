@@ -28,6 +28,7 @@ export interface WrittenLink {
   kind: string
   bandwidth?: string | number
   addresses?: Record<string, string>
+  rdmaDevices?: Record<string, string>
 }
 
 export type ServedEngineId = Exclude<EngineId, 'command'>
@@ -101,6 +102,7 @@ export interface WrittenMlxLmOptions {
   promptCacheSize?: number
   prefillStepSize?: number
   maxTokens?: number
+  startingPort?: number
   args?: string[]
 }
 
@@ -111,6 +113,7 @@ export interface WrittenLlamaCppOptions {
   kvUnified?: boolean
   swaFull?: boolean
   cacheRam?: WrittenSize
+  rpcPort?: number
   args?: string[]
 }
 
@@ -155,7 +158,7 @@ export const FLEET_KEYS = { $schema: true, version: true, defaults: true, engine
   keyof WrittenFleet,
   true
 >
-export const LINK_KEYS = { between: true, kind: true, bandwidth: true, addresses: true } satisfies Record<keyof WrittenLink, true>
+export const LINK_KEYS = { between: true, kind: true, bandwidth: true, addresses: true, rdmaDevices: true } satisfies Record<keyof WrittenLink, true>
 export const ENGINES_KEYS = { 'mlx-lm': true, 'llama.cpp': true, ollama: true, 'vllm-mlx': true } satisfies Record<keyof WrittenEngines, true>
 export const ENGINE_SOURCE_KEYS = { path: true, brew: true, python: true } satisfies Record<keyof WrittenEngineSource, true>
 export const DEFAULTS_KEYS = { reserve: true, context: true, parallel: true, bind: true, serviceManager: true, hfCache: true, restartThrottle: true } satisfies Record<keyof WrittenDefaults, true>
@@ -189,8 +192,8 @@ export const DEPLOYMENT_KEYS = {
   options: true,
 } satisfies Record<keyof WrittenDeployment, true>
 export const ENGINE_OPTION_KEYS = {
-  'mlx-lm': { promptCacheBytes: true, promptCacheSize: true, prefillStepSize: true, maxTokens: true, args: true } satisfies Record<keyof WrittenMlxLmOptions, true>,
-  'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, cacheRam: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,
+  'mlx-lm': { promptCacheBytes: true, promptCacheSize: true, prefillStepSize: true, maxTokens: true, startingPort: true, args: true } satisfies Record<keyof WrittenMlxLmOptions, true>,
+  'llama.cpp': { flashAttention: true, batch: true, ubatch: true, kvUnified: true, swaFull: true, cacheRam: true, rpcPort: true, args: true } satisfies Record<keyof WrittenLlamaCppOptions, true>,
   ollama: { keepAlive: true, flashAttention: true } satisfies Record<keyof WrittenOllamaOptions, true>,
   'vllm-mlx': { continuousBatching: true, cacheMemory: true, args: true } satisfies Record<keyof WrittenVllmMlxOptions, true>,
   command: { command: true, healthUrl: true, env: true, cwd: true, memory: true } satisfies Record<keyof WrittenCommandOptions, true>,

@@ -14,6 +14,8 @@ export type ReadinessProbe =
    * when okStatus is 0). With `jsonField`, the JSON body must also carry that value (vllm-mlx: `model_loaded: true`).
    */
   | { readonly kind: 'http'; readonly url: string; readonly okStatus: number; readonly jsonField?: JsonFieldCheck }
+  /** Something accepts TCP connections on host:port (llama.cpp's rpc-server, which speaks no HTTP). */
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   /** POST a one-token completion (mlx_lm.server answers /health before the model is loaded). */
   | { readonly kind: 'completion'; readonly url: string; readonly body: Readonly<Record<string, unknown>> }
   /**

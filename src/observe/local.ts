@@ -8,8 +8,8 @@ import type { EngineId } from '../catalog/engines.ts'
 import type { Fleet, Machine } from '../config/types.ts'
 import type { ServedEngineId } from '../config/written.ts'
 import { UserError } from '../errors.ts'
-import { join } from 'node:path'
-import { engineBinary, pythonVenvDir, resolveCommandExecutable, resolveExecutable } from '../engines/runtime/executable.ts'
+import { dirname, join } from 'node:path'
+import { engineBinary, isExecutableFile, pythonVenvDir, resolveCommandExecutable, resolveExecutable } from '../engines/runtime/executable.ts'
 import { createLaunchdBackend } from '../services/launchd-backend.ts'
 import { ProcessBackend } from '../services/process-backend.ts'
 import { stateRoot } from '../services/state-dir.ts'
@@ -57,7 +57,8 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
   const home = env.HOME ?? homedir()
   const root = stateRoot(env, platform, home)
   const { hubCache, hfHome } = hubPathsFor(machine, env)
-  const engines = new Set(fleet.deployments.filter((d) => d.machine === machine.name && d.engine !== 'command').map((d) => d.engine as ServedEngineId))
+  // A rank of a deployment across machines needs the engine too (at the head's path: mlx.launch runs one command everywhere).
+  const engines = new Set(fleet.deployments.filter((d) => d.machines.includes(machine.name) && d.engine !== 'command').map((d) => d.engine as ServedEngineId))
   const executables = new Map<EngineId, string>()
   const missingEngines: MissingEngine[] = []
   for (const engine of [...engines].sort()) {
@@ -82,6 +83,9 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
     if (found.ok) commandPrograms.set(d.name, found.path)
     else missingEngines.push({ engine: 'command', deployment: d.name, reason: found.reason, hint: found.hint, installable: false })
   }
+  // A worker of a llama.cpp deployment across machines runs rpc-server, installed next to llama-server.
+  const llama = executables.get('llama.cpp')
+  const rpcServer = llama !== undefined && (await isExecutableFile(join(dirname(llama), 'rpc-server'))) ? join(dirname(llama), 'rpc-server') : null
   return {
     machine,
     context: {
@@ -95,6 +99,7 @@ export async function localRuntime(fleet: Fleet, env: NodeJS.ProcessEnv, options
       executables,
       commandPrograms,
       missingEngines,
+      rpcServer,
     },
     backend: backendFor(machine, platform, env, home, root),
   }

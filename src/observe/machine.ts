@@ -3,15 +3,17 @@
  * definition, whether its port answers, what the desired services still miss in the cache, free disk, and the GPU
  * wired limit. An adapter: the result is data (src/plan/observation.ts) the pure planner diffs against.
  */
+import { tcpAccepts } from '../engines/runtime/tcp.ts'
 import type { ReadinessProbe } from '../engines/types.ts'
 import type { DesiredService } from '../plan/desired.ts'
+import type { PlannedModel } from '../plan/types.ts'
 import { modelKey, type MachineObservation, type ObservedService, type WiredLimitObservation } from '../plan/observation.ts'
 import type { ServiceBackend } from '../services/types.ts'
 
 export interface ObservePorts {
   readonly backend: ServiceBackend
   /** Bytes of the model's files still missing from the cache. */
-  missingBytes(model: NonNullable<DesiredService['model']>): Promise<number>
+  missingBytes(model: PlannedModel): Promise<number>
   freeBytes(): Promise<number>
   /** One quick, read-only check that the server answers (never loads or creates anything). */
   answers(probe: ReadinessProbe): Promise<boolean>
@@ -19,7 +21,7 @@ export interface ObservePorts {
   wiredLimit(): Promise<WiredLimitObservation | null>
 }
 
-export async function observeMachine(machine: string, desired: readonly DesiredService[], ports: ObservePorts): Promise<MachineObservation> {
+export async function observeMachine(machine: string, desired: readonly DesiredService[], ports: ObservePorts, rankModels: readonly PlannedModel[] = []): Promise<MachineObservation> {
   const byLabel = new Map(desired.map((d) => [d.spec.label, d]))
   const labels = [...new Set([...(await ports.backend.list()), ...byLabel.keys()])].sort()
   const services = new Map<string, ObservedService>()
@@ -31,16 +33,15 @@ export async function observeMachine(machine: string, desired: readonly DesiredS
     services.set(label, { label, state, installed, healthy })
   }
   const missingBytes = new Map<string, number>()
-  for (const d of desired) {
-    if (!d.model) continue
-    const key = modelKey(d.model.repo, d.model.commit)
-    if (!missingBytes.has(key)) missingBytes.set(key, await ports.missingBytes(d.model))
+  for (const model of [...desired.flatMap((d) => (d.model ? [d.model] : [])), ...rankModels]) {
+    const key = modelKey(model.repo, model.commit)
+    if (!missingBytes.has(key)) missingBytes.set(key, await ports.missingBytes(model))
   }
   return { machine, backend: ports.backend.kind, services, missingBytes, freeBytes: await ports.freeBytes(), wiredLimit: await ports.wiredLimit() }
 }
 
 /** A read-only probe: GET the URL the engine's readiness check uses, or its liveness endpoint. */
-export function livenessUrl(probe: ReadinessProbe): string {
+export function livenessUrl(probe: Exclude<ReadinessProbe, { kind: 'tcp' }>): string {
   switch (probe.kind) {
     case 'http':
       return probe.url
@@ -53,6 +54,7 @@ export function livenessUrl(probe: ReadinessProbe): string {
 }
 
 export async function answersOverHttp(probe: ReadinessProbe, timeoutMs = 2000): Promise<boolean> {
+  if (probe.kind === 'tcp') return (await tcpAccepts(probe.host, probe.port, { timeoutMs })).ok
   try {
     const response = await fetch(livenessUrl(probe), { signal: AbortSignal.timeout(timeoutMs) })
     await response.body?.cancel()

@@ -1,6 +1,6 @@
 /** The real adapters behind ObservePorts on the machine fleet runs on: the service backend, the cache, HTTP, sysctl. */
 import { existsSync } from 'node:fs'
-import type { DesiredService } from '../plan/desired.ts'
+import type { DesiredRank, DesiredService } from '../plan/desired.ts'
 import type { MachineObservation, WiredLimitObservation } from '../plan/observation.ts'
 import { runProgram } from '../process/run.ts'
 import { freeBytes, missingBytes } from '../pull/disk.ts'
@@ -15,14 +15,19 @@ export async function observeWiredLimit(): Promise<WiredLimitObservation> {
   return { inForceMiB: sysctl.exitCode === 0 ? parseSysctlWiredLimit(sysctl.stdout) : null, daemonInstalled: existsSync(WIRED_LIMIT_PLIST_PATH) }
 }
 
-export function observeLocal(runtime: LocalRuntime, desired: readonly DesiredService[]): Promise<MachineObservation> {
+export function observeLocal(runtime: LocalRuntime, desired: readonly DesiredService[], ranks: readonly DesiredRank[] = []): Promise<MachineObservation> {
   const hubCache = runtime.context.hubCache
-  return observeMachine(runtime.machine.name, desired, {
-    backend: runtime.backend,
-    missingBytes: (model) => missingBytes(model.files, hubCache, model.repo),
-    freeBytes: () => freeBytes(hubCache),
-    answers: (probe) => answersOverHttp(probe),
-    // The GPU wired limit exists only on macOS; elsewhere there is nothing to observe or set.
-    wiredLimit: async () => (runtime.backend.kind === 'launchd' ? observeWiredLimit() : null),
-  })
+  return observeMachine(
+    runtime.machine.name,
+    desired,
+    {
+      backend: runtime.backend,
+      missingBytes: (model) => missingBytes(model.files, hubCache, model.repo),
+      freeBytes: () => freeBytes(hubCache),
+      answers: (probe) => answersOverHttp(probe),
+      // The GPU wired limit exists only on macOS; elsewhere there is nothing to observe or set.
+      wiredLimit: async () => (runtime.backend.kind === 'launchd' ? observeWiredLimit() : null),
+    },
+    ranks.map((r) => r.model),
+  )
 }

@@ -7,9 +7,9 @@ import type { Diagnostic } from '../config/diagnostics.ts'
 import { sortDiagnostics } from '../config/diagnostics.ts'
 import type { Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
-import { machineBudget } from '../sizing/budget.ts'
 import type { FleetSizing } from '../sizing/fleet.ts'
-import { distributeDeployments, memoryOn } from './distribute.ts'
+import { memoryOn } from './distribute.ts'
+import { placeDeployments } from './placement.ts'
 import { planLocal, type LocalInputs, type LocalPlan } from './local.ts'
 import { evaluateRules, type Locate } from './rules.ts'
 import { PLAN_VERSION, type Change, type DeploymentPlan, type MachinePlan, type ModelPlan, type PlanDocument, type PoolUse } from './types.ts'
@@ -67,75 +67,10 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
   const changes: readonly Change[] = observed.flatMap((p) => p.changes)
   const disk = new Map(observed.flatMap((p) => [...p.disk]))
 
-  const placed: DeploymentPlan[] = fleet.deployments.map((d) => {
-    const model = d.model === null ? undefined : fleet.models.find((m) => m.name === d.model)
-    const modelFacts = model ? facts.get(model.name) : undefined
-    const base = {
-      name: d.name,
-      machine: d.machine,
-      machines: d.machines,
-      placement: d.machines.length > 1 ? ('multi-machine' as const) : ('single' as const),
-      model: d.model,
-      repo: model?.source.repo ?? null,
-      quant: modelFacts?.quant ?? model?.quant ?? null,
-      format: modelFacts?.format ?? model?.format ?? null,
-      engine: d.engine,
-      port: d.port,
-      context: d.context,
-      parallel: d.parallel,
-      kvCache: d.kvCache,
-    }
-    const sized = inputs.sizing.get(d.name) ?? null
-    if (sized === null) {
-      return {
-        ...base,
-        memory: null,
-        decodeTokensPerSecond: null,
-        decodeError: null,
-        prefillTokensPerSecond: null,
-        timeToFirstTokenSeconds: null,
-        facts: null,
-        details: {},
-        notes: [],
-        distributed: null,
-        singleMachineDecodeTokensPerSecond: null,
-      }
-    }
-    if (!sized.ok) {
-      const pos = inputs.locate(['deployments', d.name], { key: true })
-      diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
-      return {
-        ...base,
-        memory: null,
-        decodeTokensPerSecond: null,
-        decodeError: null,
-        prefillTokensPerSecond: null,
-        timeToFirstTokenSeconds: null,
-        facts: null,
-        details: {},
-        notes: [],
-        distributed: null,
-        singleMachineDecodeTokensPerSecond: null,
-      }
-    }
-    return {
-      ...base,
-      memory: sized.memory,
-      decodeTokensPerSecond: sized.speed?.decodeTokensPerSecond ?? null,
-      decodeError: sized.speed?.expectedError ?? null,
-      prefillTokensPerSecond: sized.speed?.prefillTokensPerSecond ?? null,
-      timeToFirstTokenSeconds: sized.speed?.timeToFirstTokenSeconds ?? null,
-      facts: modelFacts ? { source: modelFacts.source, weights: modelFacts.weights.basis, citation: modelFacts.citation } : null,
-      details: sized.details,
-      notes: sized.notes,
-      distributed: null,
-      singleMachineDecodeTokensPerSecond: null,
-    }
-  })
-  const budgets = new Map(fleet.machines.map((m) => [m.name, machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null)]))
-  const split = distributeDeployments(fleet, facts, placed, new Map([...budgets].map(([name, b]) => [name, b.budgetBytes])), inputs.locate)
-  const deployments = split.deployments
-  diagnostics.push(...split.diagnostics)
+  const placement = placeDeployments({ fleet, facts, sizing: inputs.sizing, locate: inputs.locate, ...(inputs.measuredWorkingSets ? { measuredWorkingSets: inputs.measuredWorkingSets } : {}) })
+  const { budgets } = placement
+  const deployments = placement.deployments
+  diagnostics.push(...placement.diagnostics)
 
   const machines: MachinePlan[] = fleet.machines.map((m) => {
     const budget = budgets.get(m.name)!

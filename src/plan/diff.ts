@@ -8,7 +8,7 @@ import type { ServiceSpec } from '../services/types.ts'
 import { SERVICE_LABEL_PREFIX } from '../services/types.ts'
 import { specHash } from '../util/spec-hash.ts'
 import { stableStringify } from '../util/stable-json.ts'
-import { plannedService, type DesiredService } from './desired.ts'
+import { plannedService, type DesiredRank, type DesiredService } from './desired.ts'
 import { modelKey, type MachineObservation, type ObservedService } from './observation.ts'
 import { renderReasons } from './reasons.ts'
 import type { Change, ChangeAction, ChangeStep, RestartCause, SpecDifference } from './types.ts'
@@ -48,6 +48,26 @@ function change(base: Pick<Change, 'kind' | 'name' | 'machine'>, action: ChangeA
   return { ...base, action, reasons: renderReasons(steps), steps, service, installed }
 }
 
+/** The head's change carries its rank part, so the control point applies it after the ranks. */
+function withRank(c: Change, d: DesiredService): Change {
+  if (!d.rank) return c
+  const part = d.rank.role === 'head' ? `head of ${d.rank.machines.join(', ')}: started once every other machine's part is done` : `rpc-server for ${d.rank.head} (rank ${d.rank.rank} of ${d.rank.of})`
+  return { ...c, reasons: c.action === 'noop' ? c.reasons : [...c.reasons, part], rank: d.rank }
+}
+
+/**
+ * A rank (not the head) of a deployment across machines: the model must be in this machine's cache before the head's
+ * launcher starts the rank here. Nothing runs as a service, so pulling is the whole change.
+ */
+export function rankChange(r: DesiredRank, observed: MachineObservation): Change {
+  const base = { kind: 'deployment' as const, name: r.deployment.name, machine: observed.machine }
+  const missing = (observed.missingBytes.get(modelKey(r.model.repo, r.model.commit)) ?? 1) > 0
+  const steps: ChangeStep[] = missing ? [{ step: 'pull', repo: r.model.repo, commit: r.model.commit, why: 'not-cached' }] : []
+  const c = change(base, missing ? 'create' : 'noop', steps, null, null)
+  const part = `rank ${r.rank.rank} of ${r.rank.of}, started by ${r.rank.head}`
+  return { ...c, reasons: c.action === 'noop' ? [] : [...c.reasons, part], rank: r.rank, model: r.model }
+}
+
 function deploymentChange(d: DesiredService, o: ObservedService | undefined, observed: MachineObservation): Change {
   const base = { kind: 'deployment' as const, name: d.deployment.name, machine: observed.machine }
   const service = plannedService(d)
@@ -74,7 +94,7 @@ function deploymentChange(d: DesiredService, o: ObservedService | undefined, obs
  */
 export function diffServices(desired: readonly DesiredService[], observed: MachineObservation, declared: ReadonlySet<string> = new Set(desired.map((d) => d.spec.label))): Change[] {
   const wanted = new Set([...desired.map((d) => d.spec.label), ...declared])
-  const changes = desired.map((d) => deploymentChange(d, observed.services.get(d.spec.label), observed))
+  const changes = desired.map((d) => withRank(deploymentChange(d, observed.services.get(d.spec.label), observed), d))
   const deletes: Change[] = []
   for (const [label, o] of [...observed.services].sort(([a], [b]) => a.localeCompare(b))) {
     if (wanted.has(label) || !label.startsWith(SERVICE_LABEL_PREFIX) || !o.installed) continue

@@ -5,8 +5,8 @@
  */
 import type { Diagnostic, PathSegment } from '../config/diagnostics.ts'
 import type { Fleet } from '../config/types.ts'
-import type { DesiredProblem, DesiredService } from './desired.ts'
-import { diffServices, observationFingerprint, wiredLimitChange } from './diff.ts'
+import type { DesiredProblem, DesiredRank, DesiredService } from './desired.ts'
+import { diffServices, observationFingerprint, rankChange, wiredLimitChange } from './diff.ts'
 import { modelKey, type LocalContext, type MachineObservation } from './observation.ts'
 import type { Locate } from './rules.ts'
 import type { Change, Observation } from './types.ts'
@@ -14,6 +14,8 @@ import type { Change, Observation } from './types.ts'
 export interface LocalInputs {
   readonly context: LocalContext
   readonly desired: readonly DesiredService[]
+  /** Deployments across machines this machine is a rank of (not the head): their model must be in its cache. */
+  readonly ranks?: readonly DesiredRank[]
   readonly problems: readonly DesiredProblem[]
   readonly observation: MachineObservation
 }
@@ -35,7 +37,10 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
   }
   const onMachine = fleet.deployments.filter((d) => d.machine === machine)
   const usersOf = (missing: LocalContext['missingEngines'][number]): string[] =>
-    onMachine.filter((d) => d.engine === missing.engine && (missing.deployment === undefined || d.name === missing.deployment)).map((d) => d.name)
+    fleet.deployments
+      .filter((d) => d.machines.includes(machine))
+      .filter((d) => d.engine === missing.engine && (missing.deployment === undefined || d.name === missing.deployment))
+      .map((d) => d.name)
   for (const missing of context.missingEngines) {
     for (const name of usersOf(missing)) {
       // A pinned Python environment is something apply creates; a missing binary is the user's to install.
@@ -58,11 +63,12 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
   }
   // Every deployment declared for this machine keeps its service, even one that cannot be deployed right now.
   const declared = new Set(onMachine.map((d) => `dev.fleet.${d.name}`))
-  const changes = diffServices(desired, observation, declared)
+  const ranks = local.ranks ?? []
+  const changes = [...diffServices(desired, observation, declared), ...ranks.map((r) => rankChange(r, observation))]
   const wired = wiredLimitChange(context.machine, observation.wiredLimit)
   if (wired) changes.unshift(wired)
   // Weights still to download, once per model, against the free space of the cache's volume.
-  const models = new Set(desired.flatMap((d) => (d.model ? [modelKey(d.model.repo, d.model.commit)] : [])))
+  const models = new Set([...desired.flatMap((d) => (d.model ? [modelKey(d.model.repo, d.model.commit)] : [])), ...ranks.map((r) => modelKey(r.model.repo, r.model.commit))])
   const missingBytes = [...models].reduce((sum, key) => sum + (observation.missingBytes.get(key) ?? 0), 0)
   return {
     changes,

@@ -66,4 +66,6 @@ export interface LocalContext {
   /** Absolute programs of command deployments, by deployment name. */
   readonly commandPrograms: ReadonlyMap<string, string>
   readonly missingEngines: readonly MissingEngine[]
+  /** llama.cpp's rpc-server next to llama-server, when it is there (a worker of a deployment across machines runs it). */
+  readonly rpcServer?: string | null
 }

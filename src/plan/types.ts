@@ -9,6 +9,7 @@ import type { FactsSource, WeightFile } from '../resolve/facts.ts'
 import type { ServiceSpec } from '../services/types.ts'
 import type { FitOn } from '../config/written.ts'
 import type { DistributedSizing } from '../sizing/distributed.ts'
+import type { RankPart } from './ranks.ts'
 
 export const PLAN_VERSION = 1
 
@@ -159,6 +160,13 @@ export interface Change {
   readonly service: PlannedService | null
   /** The definition installed now: what a failed start is rolled back to (null: the service is new, or machine-level). */
   readonly installed: ServiceSpec | null
+  /**
+   * A deployment on several machines: this machine's part. The head's change runs the launcher (its `service`); a
+   * rank's change only brings the model into that machine's cache (`service` null, `model` set), and is applied first.
+   */
+  readonly rank?: RankPart
+  /** A rank's files to pull (service null). */
+  readonly model?: PlannedModel
 }
 
 /** Why a service whose definition is unchanged must be (re)started. */
@@ -198,7 +206,25 @@ export interface PlannedService {
   readonly readinessTimeoutMs: number
   /** The model's pinned files, to pull before start (null for a command deployment without a model). */
   readonly model: PlannedModel | null
+  /** Files written before the service is installed or restarted (a distributed launcher's hostfile). */
+  readonly files?: readonly ServiceFile[]
+  /** Checked on this machine before anything changes (a distributed head: every rank reachable and ready). */
+  readonly preflight?: readonly PreflightCheck[]
 }
+
+export interface ServiceFile {
+  readonly path: string
+  readonly content: string
+}
+
+/**
+ * The head of a distributed deployment reaches a rank by `ssh HOST` without a password (mlx.launch's way in) and finds
+ * the engine there at the same path (mlx.launch runs the same command on every rank).
+ */
+export type PreflightCheck =
+  | { readonly kind: 'ssh'; readonly machine: string; readonly host: string; readonly executables: readonly string[] }
+  /** llama.cpp: each worker's rpc-server accepts connections from the head. */
+  | { readonly kind: 'tcp'; readonly machine: string; readonly host: string; readonly port: number }
 
 export interface PlannedModel {
   readonly name: string

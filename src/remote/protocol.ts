@@ -5,6 +5,7 @@
  * the agent aborts as a local apply does on SIGINT. Nothing but the program's path and `agent` is on the command line;
  * the fleet file, the lock and the Hub token travel inside the request.
  */
+import type { ApplyPhase } from '../apply/phase.ts'
 import type { LocalPlanData } from '../plan/local.ts'
 import type { PlanDocument } from '../plan/types.ts'
 
@@ -33,6 +34,8 @@ export interface AgentArgs {
   readonly yes?: boolean
   readonly dryRun?: boolean
   readonly readyTimeoutSeconds?: number
+  /** apply across machines: the ranks' parts first, then the heads (src/commands/apply-fleet.ts). */
+  readonly phase?: ApplyPhase
   /** apply PLANFILE: the saved plan, narrowed to this machine. */
   readonly savedPlan?: PlanDocument
   readonly deployment?: string

@@ -24,15 +24,19 @@ function quoteProgram(path: string): string {
  * `ssh -F ~/fleet/ssh_config`. fleet's own options come after it.
  */
 export function sshArgv(machine: Machine, env: NodeJS.ProcessEnv): { file: string; args: string[] } {
+  return sshCommandArgv(machine.host ?? '', `${quoteProgram(machine.fleetPath ?? 'fleet')} agent`, env)
+}
+
+/** `ssh … HOST REMOTE`: one remote command line (already quoted for the remote shell), never prompting. */
+export function sshCommandArgv(host: string, remote: string, env: NodeJS.ProcessEnv): { file: string; args: string[] } {
   const custom = (env.FLEET_SSH_COMMAND ?? '')
     .trim()
     .split(/\s+/)
     .filter((w) => w !== '')
   const [file, ...pre] = custom.length > 0 ? custom : ['ssh']
-  const remote = `${quoteProgram(machine.fleetPath ?? 'fleet')} agent`
   return {
     file: file!,
-    args: [...pre, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3', '-T', '--', machine.host ?? '', remote],
+    args: [...pre, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3', '-T', '--', host, remote],
   }
 }
 

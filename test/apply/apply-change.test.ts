@@ -62,7 +62,9 @@ const desired = (s: ServiceSpec, withModel = true): PlannedService => ({
 function ports(backend: MemoryBackend, ready: boolean, log: string[] = []): ApplyPorts {
   return {
     backend,
-    pull: async (service) => void log.push(`pull ${service.model!.repo}`),
+    pull: async (model) => void log.push(`pull ${model.repo}`),
+    preflight: async () => [],
+    writeFiles: (files) => void log.push(...files.map((f) => `write ${f.path}`)),
     waitUntilReady: async () => (ready ? { ok: true } : { ok: false, reason: 'no answer on 127.0.0.1:8080 within 1 s' }),
     warmup: async () => void log.push('warmup'),
     logOffsets: () => ({}),
@@ -183,5 +185,40 @@ describe('applyChange', () => {
     }
     await expect(applyChange(change('create', [PULL, INSTALL], desired(spec(8080))), pulling, () => {}, controller.signal)).rejects.toThrow(/was not changed: interrupted/)
     expect(backend.calls).toEqual([])
+  })
+})
+
+describe('applyChange across machines', () => {
+  const rank = { deployment: 'chat', rank: 1, of: 2, head: 'ultra-a', machines: ['ultra-a', 'studio'] }
+  const model = { name: 'm', repo: 'org/m', commit: 'a'.repeat(40), revision: null, files: [] }
+
+  it("a rank's part is only its pull: no service is installed on that machine", async () => {
+    const backend = new MemoryBackend()
+    const log: string[] = []
+    const events: StepEvent[] = []
+    await applyChange({ ...change('create', [PULL], null), rank: { ...rank, role: 'rank' }, model }, ports(backend, true, log), (e) => events.push(e))
+    expect(log).toEqual(['pull org/m'])
+    expect(events.map((e) => e.message)).toEqual([`pulling org/m@${'a'.repeat(12)} for rank 1 of 2 (started by ultra-a)`])
+    expect(backend.calls).toEqual([])
+  })
+
+  it('the head checks every rank first and changes nothing when one is unreachable', async () => {
+    const backend = new MemoryBackend()
+    const log: string[] = []
+    const head: PlannedService = {
+      ...desired(spec(8080)),
+      files: [{ path: '/state/hostfile-1.json', content: '{}' }],
+      preflight: [{ kind: 'ssh', machine: 'studio', host: 'studio.local', executables: ['/venv/bin/mlx_lm.server'] }],
+    }
+    const failing: ApplyPorts = { ...ports(backend, true, log), preflight: async () => ['ultra-a cannot reach studio with ssh studio.local without a password (auth)'] }
+    await expect(applyChange({ ...change('create', [INSTALL], head), rank: { ...rank, rank: 0, role: 'head' } }, failing, () => {})).rejects.toThrow(
+      /chat was not changed: ultra-a cannot reach studio with ssh studio.local without a password/,
+    )
+    expect(backend.calls).toEqual([])
+    expect(log).toEqual([])
+    // Reachable: the hostfile is written before the launcher is installed.
+    await applyChange({ ...change('create', [INSTALL], head), rank: { ...rank, rank: 0, role: 'head' } }, ports(backend, true, log), () => {})
+    expect(log.slice(0, 2)).toEqual(['write /state/hostfile-1.json', 'mkdir'])
+    expect(backend.calls).toEqual(['install dev.fleet.chat --port 8080'])
   })
 })

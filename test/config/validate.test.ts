@@ -58,7 +58,7 @@ describe('a valid fleet', () => {
     })
     const [chat, reason] = fleet!.deployments
     expect(chat).toMatchObject({ engine: 'mlx-lm', context: 32768, parallel: 1, kvCache: 'f16', bind: '127.0.0.1', machines: ['studio'] })
-    expect(chat!.options).toEqual({ engine: 'mlx-lm', promptCacheBytes: null, promptCacheSize: 10, prefillStepSize: 2048, maxTokens: 512, args: [] })
+    expect(chat!.options).toEqual({ engine: 'mlx-lm', promptCacheBytes: null, promptCacheSize: 10, prefillStepSize: 2048, maxTokens: 512, startingPort: 32323, args: [] })
     expect(reason).toMatchObject({ engine: 'llama.cpp', context: 8192, parallel: 2, kvCache: 'q8_0' })
     expect(fleet!.models.map((m) => [m.name, m.format, m.formatSource])).toEqual([
       ['qwen', 'mlx', 'inferred'],

@@ -32,6 +32,8 @@ export interface SshLab {
   readonly hosts: readonly SshHost[]
   /** Environment for the control point: FLEET_SSH_COMMAND with this lab's ssh config. */
   readonly env: Record<string, string>
+  /** The ssh command line (with this lab's config) a program started on a host uses to reach the others. */
+  readonly ssh: string
   close(): Promise<void>
 }
 
@@ -90,7 +92,8 @@ export async function startSshLab(names: readonly string[], cliJs: string): Prom
         'KbdInteractiveAuthentication no',
         'PermitRootLogin prohibit-password',
         'MaxStartups 50',
-        `SetEnv FLEET_STATE_DIR=${stateDir} HF_HUB_CACHE=${hubCache} HF_HOME=${join(home, 'hf')} FLEET_TEST_HOST=${name}`,
+        // FLEET_SSH_COMMAND: a head of a deployment across machines reaches its ranks with this lab's ssh config too.
+        `SetEnv FLEET_STATE_DIR=${stateDir} HF_HUB_CACHE=${hubCache} HF_HOME=${join(home, 'hf')} FLEET_TEST_HOST=${name} "FLEET_SSH_COMMAND=ssh -F ${join(dir, 'ssh_config')}"`,
         '',
       ].join('\n'),
     )
@@ -139,6 +142,7 @@ export async function startSshLab(names: readonly string[], cliJs: string): Prom
     dir,
     hosts,
     env: { FLEET_SSH_COMMAND: `ssh -F ${join(dir, 'ssh_config')}` },
+    ssh: `ssh -F ${join(dir, 'ssh_config')}`,
     async close() {
       for (const h of hosts) await h.stop()
       rmSync(dir, { recursive: true, force: true })

@@ -24,7 +24,7 @@ function cacheRamLimit(bytes: number | null): string[] {
   return bytes === null ? [] : ['--cache-ram', String(Math.max(0, Math.floor(bytes / 2 ** 20)))]
 }
 
-export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
+export function llamaCppLaunch(inputs: EngineInputs, extra: readonly string[] = []): EngineLaunch {
   const { deployment } = inputs
   const options = optionsFor(deployment, 'llama.cpp')
   const firstPart = primaryGguf(requireModelFiles(inputs))
@@ -59,6 +59,8 @@ export function llamaCppLaunch(inputs: EngineInputs): EngineLaunch {
     // Clients name the deployment, not the -m path that /v1/models would otherwise report as the model id.
     '--alias',
     deployment.name,
+    // A head across machines: its RPC workers and the split (src/engines/llama-cpp/distributed.ts).
+    ...extra,
     // Last, so the user's flags override fleet's (common_params_parse applies argv in order).
     ...options.args,
   ]

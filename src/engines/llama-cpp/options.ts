@@ -12,6 +12,8 @@ export interface LlamaCppOptions {
   readonly swaFull: boolean
   /** --cache-ram in bytes (0 disables the host prompt cache); null lets fleet pass the budget it plans. */
   readonly cacheRamBytes: number | null
+  /** Across machines: the port each worker's rpc-server listens on (rpc-server -p, default 50052). */
+  readonly rpcPort: number
   readonly args: readonly string[]
 }
 
@@ -19,7 +21,7 @@ export interface LlamaCppOptions {
  * llama-server defaults (tools/server/README.md): -fa auto (on for Metal), -b 2048, -ub 512; fleet passes -np
  * explicitly, which turns the unified KV cache off.
  */
-export const LLAMA_CPP_OPTION_DEFAULTS = { flashAttention: 'auto', batch: 2048, ubatch: 512, kvUnified: false, swaFull: false, cacheRamBytes: null, args: [] } as const satisfies Omit<
+export const LLAMA_CPP_OPTION_DEFAULTS = { flashAttention: 'auto', batch: 2048, ubatch: 512, kvUnified: false, swaFull: false, cacheRamBytes: null, rpcPort: 50052, args: [] } as const satisfies Omit<
   LlamaCppOptions,
   'engine'
 >
@@ -37,6 +39,7 @@ export function normalizeLlamaCppOptions(read: OptionReader): LlamaCppOptions {
     kvUnified: read.bool('kvUnified') ?? d.kvUnified,
     swaFull: read.bool('swaFull') ?? d.swaFull,
     cacheRamBytes: read.size('cacheRam') ?? d.cacheRamBytes,
+    rpcPort: read.int('rpcPort') ?? d.rpcPort,
     args: read.strings('args'),
   }
 }

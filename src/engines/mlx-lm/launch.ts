@@ -19,13 +19,17 @@ function promptCacheLimit(bytes: number | null): string[] {
 }
 
 export function mlxLmLaunch(inputs: EngineInputs): EngineLaunch {
+  // An absolute path exists, so mlx_lm.utils._download uses it as is and never asks the Hub.
+  return mlxLmServerLaunch(inputs, requireSnapshotDir(inputs))
+}
+
+/** mlx_lm.server serving `model` (a snapshot directory, or a repo id each rank resolves in its own offline cache). */
+export function mlxLmServerLaunch(inputs: EngineInputs, model: string): EngineLaunch {
   const { deployment } = inputs
   const options = optionsFor(deployment, 'mlx-lm')
-  const snapshotDir = requireSnapshotDir(inputs)
   const args = [
-    // An absolute path exists, so mlx_lm.utils._download uses it as is and never asks the Hub.
     '--model',
-    snapshotDir,
+    model,
     '--host',
     deployment.bind,
     '--port',

@@ -11,14 +11,20 @@ export interface MlxLmOptions {
   readonly promptCacheSize: number
   readonly prefillStepSize: number
   readonly maxTokens: number
+  /** Across machines: mlx.launch --starting-port (the ring backend's first port, JACCL's coordinator port). */
+  readonly startingPort: number
   readonly args: readonly string[]
 }
+
+/** mlx.launch's --starting-port default (mlx python/mlx/_distributed_utils/launch.py main()). */
+export const MLX_LAUNCH_STARTING_PORT = 32323
 
 export const MLX_LM_OPTION_DEFAULTS = {
   promptCacheBytes: null,
   promptCacheSize: MLX_LM_SERVER_DEFAULTS.promptCacheSize,
   prefillStepSize: MLX_LM_SERVER_DEFAULTS.prefillStepSize,
   maxTokens: MLX_LM_SERVER_DEFAULTS.maxTokens,
+  startingPort: MLX_LAUNCH_STARTING_PORT,
   args: [],
 } as const satisfies Omit<MlxLmOptions, 'engine'>
 
@@ -30,6 +36,7 @@ export function normalizeMlxLmOptions(read: OptionReader): MlxLmOptions {
     promptCacheSize: read.int('promptCacheSize') ?? d.promptCacheSize,
     prefillStepSize: read.int('prefillStepSize') ?? d.prefillStepSize,
     maxTokens: read.int('maxTokens') ?? d.maxTokens,
+    startingPort: read.int('startingPort') ?? d.startingPort,
     args: read.strings('args'),
   }
 }

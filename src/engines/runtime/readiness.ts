@@ -4,6 +4,7 @@
  * last thing seen becomes the reason. Only a refusal no retry can fix (Ollama rejecting the GGUF) ends the wait early,
  * or the caller saying the process is gone (`stillRunning`).
  */
+import { tcpAccepts } from './tcp.ts'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { OllamaApiError, createOllamaModel, keepsLoaded, ollamaModelLoaded, preloadOllamaModel } from './ollama-setup.ts'
 import type { EngineLaunch, ReadinessProbe } from '../types.ts'
@@ -56,7 +57,7 @@ export async function waitUntilReady(probe: ReadinessProbe, options: WaitOptions
     if (options.signal?.aborted) return fail('aborted', `stopped waiting for ${probeTarget(probe)}: ${last}`)
     const remaining = options.timeoutMs - elapsed()
     if (remaining <= 0) return fail('timeout', `${probeTarget(probe)} not ready after ${seconds(options.timeoutMs)}: ${last}`)
-    const attemptMs = probe.kind === 'http' ? Math.min(remaining, HTTP_ATTEMPT_MS) : remaining
+    const attemptMs = probe.kind === 'http' || probe.kind === 'tcp' ? Math.min(remaining, HTTP_ATTEMPT_MS) : remaining
     const signals = [AbortSignal.timeout(attemptMs), ...(options.signal ? [options.signal] : [])]
     const context: AttemptContext = { fetch: options.fetch ?? globalThis.fetch, signal: AbortSignal.any(signals), attemptMs }
     let cutByDeadline = false
@@ -82,6 +83,11 @@ function attemptFor(probe: ReadinessProbe): (context: AttemptContext) => Promise
       return (context) => httpAttempt(probe, context)
     case 'completion':
       return (context) => completionAttempt(probe, context)
+    case 'tcp':
+      return async (context) => {
+        const result = await tcpAccepts(probe.host, probe.port, { timeoutMs: context.attemptMs, signal: context.signal })
+        return result.ok ? { ready: true } : notReady(`TCP ${probe.host}:${probe.port}: ${result.reason}`)
+      }
     case 'ollama': {
       // Across attempts: each step runs once, and a step that finds its work undone sends the loop back to it.
       const state = { created: probe.create == null, preloaded: false }
@@ -177,6 +183,7 @@ function notReady(detail: string, permanent = false): Observation {
 }
 
 function probeTarget(probe: ReadinessProbe): string {
+  if (probe.kind === 'tcp') return `${probe.host}:${probe.port}`
   return probe.kind === 'ollama' ? `${probe.baseUrl} (Ollama model ${probe.model})` : probe.url
 }
 

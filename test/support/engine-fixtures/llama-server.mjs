@@ -3,6 +3,9 @@
 // GET /health (and /v1/health) answers 503 {"error":{"code":503,"message":"Loading model","type":"unavailable_error"}}
 // while the model loads, then 200 {"status":"ok"}; every other route answers that 503 while loading too.
 // Then: GET /v1/models, /props, /metrics (with --metrics), POST /v1/chat/completions, /v1/completions.
+// With --rpc HOST:PORT,…, it connects to every rpc-server before loading (a refused one fails the start, as
+// ggml_backend_rpc does) and exits 1 when one of them goes away (the RPC backend aborts on a lost connection).
+import { connect } from 'node:net'
 import { chatCompletion, flagValue, hasFlag, loadGate, pathOf, readJson, record, sendJson, sendText, serve, textCompletion } from './fixture-lib.mjs'
 
 const argv = process.argv.slice(2)
@@ -24,6 +27,30 @@ record('llama-server', { host, port })
 
 const LOADING = { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }
 const gate = loadGate()
+const rpc = flagValue(argv, ['--rpc'])
+const workersJoined = rpc === undefined ? Promise.resolve() : joinWorkers(rpc.split(','))
+
+function joinWorkers(endpoints) {
+  return Promise.all(
+    endpoints.map(
+      (endpoint) =>
+        new Promise((resolve) => {
+          const [workerHost, workerPort] = endpoint.split(':')
+          const socket = connect({ host: workerHost, port: Number(workerPort) }, () => socket.write('hello\n'))
+          let joined = false
+          socket.on('data', () => {
+            joined = true
+            resolve()
+          })
+          socket.on('error', () => {})
+          socket.on('close', () => {
+            process.stderr.write(joined ? `ggml_backend_rpc: lost the connection to ${endpoint}\n` : `failed to connect to RPC server at ${endpoint}\n`)
+            process.exit(1)
+          })
+        }),
+    ),
+  )
+}
 let requests = 0
 
 serve(
@@ -56,5 +83,5 @@ serve(
     }
     return sendJson(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } })
   },
-  () => gate.start(),
+  () => void workersJoined.then(() => gate.start()),
 )
