@@ -77,7 +77,10 @@ export async function applyChange(change: Change, ports: ApplyPorts, emit: (even
   // The head of a deployment across machines: every rank must be reachable before anything here changes.
   if (service.preflight && service.preflight.length > 0) {
     emit({ deployment: name, step: 'preflight', message: `checking ${service.preflight.map((c) => c.machine).join(', ')} over ssh` })
-    const problems = await ports.preflight(service.preflight, signal)
+    const problems = await ports.preflight(service.preflight, signal).catch((error: unknown) => {
+      if (signal?.aborted) throw new ApplyFailure(name, `${name} was not changed: interrupted`, 'Run fleet apply again to finish')
+      throw error
+    })
     if (problems.length > 0) {
       throw new ApplyFailure(
         name,

@@ -68,10 +68,14 @@ export function applyPorts(runtime: LocalRuntime, hub: HubClient | null): ApplyP
     },
     writeFiles(files) {
       for (const file of files) {
-        mkdirSync(dirname(file.path), { recursive: true })
-        const temp = `${file.path}.${process.pid}.tmp`
-        writeFileSync(temp, file.content)
-        renameSync(temp, file.path)
+        try {
+          mkdirSync(dirname(file.path), { recursive: true })
+          const temp = `${file.path}.${process.pid}.tmp`
+          writeFileSync(temp, file.content)
+          renameSync(temp, file.path)
+        } catch (error) {
+          throw new UserError(`cannot write ${file.path}: ${(error as Error).message}`, { hint: "Check that fleet's state directory is writable and the disk is not full" })
+        }
       }
     },
     prepareDirectories(spec: ServiceSpec) {

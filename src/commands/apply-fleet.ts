@@ -100,10 +100,16 @@ export async function apply(options: FleetApplyOptions, io: Io): Promise<number>
     try {
       const lost = unreachable.get(machine.name)
       if (lost) return fail(lost)
-      const savedPlan = saved ? savedPlanFor(saved, machine.name) : undefined
+      // A saved plan is checked against each machine once, in the first round: the heads' round follows what that
+      // round just changed on the head (its fingerprint moved on purpose).
+      const savedPlan = saved && phase !== 'heads' ? savedPlanFor(saved, machine.name) : undefined
       if (machine.host === null) {
         const here: Io = { ...io, out: lines.write, err: lines.write, isTTY: false }
-        const code = await applyHere({ ...rest, json: false, machine: machine.name, targets: machineTargets, signal: interrupt.signal, phase }, here)
+        const { planFile, ...local } = rest
+        const code = await applyHere(
+          { ...local, ...(phase === 'heads' || planFile === undefined ? {} : { planFile }), json: false, machine: machine.name, targets: machineTargets, signal: interrupt.signal, phase },
+          here,
+        )
         return { machine: machine.name, exitCode: code, failure: code === 0 ? null : `exit ${code}` }
       }
       const outcome = await callRemote(machine, io.env, {

@@ -30,7 +30,8 @@ export async function getPlan(
   const sizing = sizeFleet(fleet, resolved.facts)
   // The machines without a host are this Mac: read Metal's real working set for them (null off macOS).
   const measuredWorkingSets = new Map<string, number>()
-  const local = fleet.machines.filter((m) => m.host === null)
+  // Only when fleet runs on such a machine: an agent on a remote Mac measures its own Metal, not the control point's.
+  const local = runtime === null || runtime.machine.host === null ? fleet.machines.filter((m) => m.host === null) : []
   const metal = local.length > 0 && process.platform === 'darwin' ? metalDeviceFacts() : null
   if (metal) for (const m of local) if (Math.abs(metal.memoryBytes - m.memoryBytes) < 2 ** 30) measuredWorkingSets.set(m.name, metal.workingSetBytes)
   let desired: DesiredService[] = []

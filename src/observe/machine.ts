@@ -17,11 +17,23 @@ export interface ObservePorts {
   freeBytes(): Promise<number>
   /** One quick, read-only check that the server answers (never loads or creates anything). */
   answers(probe: ReadinessProbe): Promise<boolean>
+  /** Whether refs/<revision> in the cache names the model's commit (what an engine loading by repo id follows). */
+  refMatches(model: PlannedModel): Promise<boolean>
   /** The wired limit in force and its boot daemon; null where there is none (not macOS). */
   wiredLimit(): Promise<WiredLimitObservation | null>
 }
 
-export async function observeMachine(machine: string, desired: readonly DesiredService[], ports: ObservePorts, rankModels: readonly PlannedModel[] = []): Promise<MachineObservation> {
+/**
+ * `byRef`: models an engine loads by repo id (mlx-lm across machines), whose ref must name the locked commit too; a
+ * stale ref counts as a missing byte, so the plan pulls (which writes the ref) and restarts what loads it.
+ */
+export async function observeMachine(
+  machine: string,
+  desired: readonly DesiredService[],
+  ports: ObservePorts,
+  rankModels: readonly PlannedModel[] = [],
+  byRef: readonly PlannedModel[] = [],
+): Promise<MachineObservation> {
   const byLabel = new Map(desired.map((d) => [d.spec.label, d]))
   const labels = [...new Set([...(await ports.backend.list()), ...byLabel.keys()])].sort()
   const services = new Map<string, ObservedService>()
@@ -36,6 +48,10 @@ export async function observeMachine(machine: string, desired: readonly DesiredS
   for (const model of [...desired.flatMap((d) => (d.model ? [d.model] : [])), ...rankModels]) {
     const key = modelKey(model.repo, model.commit)
     if (!missingBytes.has(key)) missingBytes.set(key, await ports.missingBytes(model))
+  }
+  for (const model of byRef) {
+    const key = modelKey(model.repo, model.commit)
+    if (!(await ports.refMatches(model))) missingBytes.set(key, Math.max(1, missingBytes.get(key) ?? 1))
   }
   return { machine, backend: ports.backend.kind, services, missingBytes, freeBytes: await ports.freeBytes(), wiredLimit: await ports.wiredLimit() }
 }

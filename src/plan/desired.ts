@@ -215,7 +215,9 @@ function mlxHead(fleet: Fleet, deployment: Deployment, facts: ModelFacts, inputs
   const content = renderMlxHostfile(rendered.hostfile)
   const hostfilePath = join(stateDir, `hostfile-${createHash('sha256').update(content).digest('hex').slice(0, 12)}.json`)
   const options = optionsFor(deployment, 'mlx-lm')
-  const launch = mlxDistributedLaunch(inputs, repo, { hostfilePath, backend, pipeline: deployment.parallelism === 'pipeline', startingPort: options.startingPort })
+  const served = mlxDistributedLaunch(inputs, repo, { hostfilePath, backend, pipeline: deployment.parallelism === 'pipeline', startingPort: options.startingPort })
+  // The argv names the repo, not the commit: the commit in the definition makes a new lock a new definition (restart).
+  const launch = { ...served, env: { ...served.env, FLEET_MODEL_COMMIT: facts.commit ?? '' } }
   const preflight: PreflightCheck[] = deployment.machines.slice(1).map((name, i) => ({
     kind: 'ssh',
     machine: name,

@@ -59,13 +59,15 @@ function withRank(c: Change, d: DesiredService): Change {
  * A rank (not the head) of a deployment across machines: the model must be in this machine's cache before the head's
  * launcher starts the rank here. Nothing runs as a service, so pulling is the whole change.
  */
-export function rankChange(r: DesiredRank, observed: MachineObservation): Change {
+export function rankChange(r: DesiredRank, observed: MachineObservation, engineToInstall = false): Change {
   const base = { kind: 'deployment' as const, name: r.deployment.name, machine: observed.machine }
   const missing = (observed.missingBytes.get(modelKey(r.model.repo, r.model.commit)) ?? 1) > 0
   const steps: ChangeStep[] = missing ? [{ step: 'pull', repo: r.model.repo, commit: r.model.commit, why: 'not-cached' }] : []
-  const c = change(base, missing ? 'create' : 'noop', steps, null, null)
+  // The engine apply installs itself (a pinned Python environment) must be here too: the head's launcher runs it here.
+  const c = change(base, missing || engineToInstall ? 'create' : 'noop', steps, null, null)
   const part = `rank ${r.rank.rank} of ${r.rank.of}, started by ${r.rank.head}`
-  return { ...c, reasons: c.action === 'noop' ? [] : [...c.reasons, part], rank: r.rank, model: r.model }
+  const install = engineToInstall ? [`installs ${r.deployment.engine} here, at the path the head runs`] : []
+  return { ...c, reasons: c.action === 'noop' ? [] : [...c.reasons, ...install, part], rank: r.rank, model: r.model }
 }
 
 function deploymentChange(d: DesiredService, o: ObservedService | undefined, observed: MachineObservation): Change {

@@ -62,9 +62,19 @@ export function planLocal(fleet: Fleet, local: LocalInputs, locate: Locate): Loc
     at(['deployments', p.deployment], { severity: 'error', code: 'not-deployable', message: p.message, hint: p.hint })
   }
   // Every deployment declared for this machine keeps its service, even one that cannot be deployed right now.
-  const declared = new Set(onMachine.map((d) => `dev.fleet.${d.name}`))
+  // (A llama.cpp worker of a deployment across machines runs its rpc-server as that service; an mlx-lm rank runs none.)
+  const declared = new Set([...onMachine, ...fleet.deployments.filter((d) => d.engine === 'llama.cpp' && d.machines.slice(1).includes(machine))].map((d) => `dev.fleet.${d.name}`))
   const ranks = local.ranks ?? []
-  const changes = [...diffServices(desired, observation, declared), ...ranks.map((r) => rankChange(r, observation))]
+  const changes = [
+    ...diffServices(desired, observation, declared),
+    ...ranks.map((r) =>
+      rankChange(
+        r,
+        observation,
+        context.missingEngines.some((m) => m.engine === r.deployment.engine && m.installable),
+      ),
+    ),
+  ]
   const wired = wiredLimitChange(context.machine, observation.wiredLimit)
   if (wired) changes.unshift(wired)
   // Weights still to download, once per model, against the free space of the cache's volume.

@@ -106,7 +106,18 @@ export function mlxHostfile(fleet: Fleet, d: Deployment, backend: 'ring' | 'jacc
     }
     hosts.push({ ssh: i === 0 ? '127.0.0.1' : m.host!, ips: [address], rdma })
   }
-  return { hostfile: { backend, envs: [...MLX_RANK_ENVS], hosts } }
+  // The hostfile's envs reach every rank alike: a declared cache folder must be the same on all of them.
+  const caches = [...new Set(machines.map((m) => m.hfCache))]
+  if (caches.length > 1) {
+    return {
+      problem: {
+        message: `mlx.launch gives every rank the same environment, but the machines of ${d.name} declare different hfCache folders (${machines.map((m) => `${m.name}: ${m.hfCache ?? 'default'}`).join(', ')})`,
+        hint: `Declare the same hfCache on ${d.machines.join(', ')}, or none`,
+      },
+    }
+  }
+  const cache = caches[0] ?? null
+  return { hostfile: { backend, envs: [...MLX_RANK_ENVS, ...(cache === null ? [] : [`HF_HUB_CACHE=${cache}`])], hosts } }
 }
 
 /** JACCL when every pair of ranks has a Thunderbolt 5 RDMA link (its hostfile needs a device toward each), else ring. */

@@ -101,7 +101,7 @@ engines:
   mlx-lm: { path: ${server} }
   llama.cpp: { path: ${llama} }
 machines:
-${HOSTS.map((h) => `  ${h}: { chip: m4-max, memory: 128GB, serviceManager: process, host: ${h}, fleetPath: ${JSON.stringify(host(h).fleetPath)} }`).join('\n')}
+${HOSTS.map((h) => `  ${h}: { chip: m4-max, memory: ${h === 'ultra-a' ? 128 : 64}GB, serviceManager: process, host: ${h}, fleetPath: ${JSON.stringify(host(h).fleetPath)} }`).join('\n')}
 links:
   wire: { between: [ultra-a, ultra-b], kind: ethernet-10g, addresses: { ultra-a: 127.0.0.1, ultra-b: 127.0.0.1 } }
 models:
@@ -123,7 +123,10 @@ deployments:
   it('plan shows the head and the rank, each on its machine', async () => {
     const plan = await cli('plan', '--json')
     expect(plan.stderr).not.toMatch(/internal error/)
-    const json = JSON.parse(plan.stdout) as { changes: { machine: string; name: string; action: string; rank?: { role: string; rank: number }; service: { files?: { content: string }[] } | null }[] }
+    const json = JSON.parse(plan.stdout) as {
+      deployments: { name: string; distributed: { tensorSplit: number[] | null } | null }[]
+      changes: { machine: string; name: string; action: string; rank?: { role: string; rank: number }; service: { files?: { content: string }[] } | null }[]
+    }
     const big = json.changes.filter((c) => c.name === 'big')
     expect(big.map((c) => [c.machine, c.action, c.rank?.role, c.rank?.rank])).toEqual([
       ['ultra-a', 'create', 'head', 0],
@@ -136,7 +139,17 @@ deployments:
       ['ultra-b', 'create', 'rank'],
     ])
     const headArgs = (chat[0]!.service as unknown as { spec: { args: string[] } }).spec.args
-    expect(headArgs.slice(headArgs.indexOf('--rpc'), headArgs.indexOf('--rpc') + 6)).toEqual(['--rpc', `127.0.0.1:${rpcPort}`, '--tensor-split', expect.stringMatching(/^\d+,\d+$/), '-ngl', '999'])
+    // The plan's split, in llama.cpp's device order: the RPC worker (64 GB) first, the head's own GPU (128 GB) last.
+    const split = json.deployments.find((d) => d.name === 'chat')!.distributed!.tensorSplit!
+    expect(split[0]!).toBeLessThan(split[1]!)
+    expect(headArgs.slice(headArgs.indexOf('--rpc'), headArgs.indexOf('--rpc') + 6)).toEqual([
+      '--rpc',
+      `127.0.0.1:${rpcPort}`,
+      '--tensor-split',
+      split.map((x) => Math.round(x)).join(','),
+      '-ngl',
+      '999',
+    ])
     const worker = (chat[1]!.service as unknown as { spec: { program: string; args: string[] } }).spec
     expect([worker.program.endsWith('/rpc-server'), worker.args]).toEqual([true, ['-H', '127.0.0.1', '-p', String(rpcPort), '-c']])
     // The hostfile as mlx.launch's Hostfile.from_file reads it: rank 0 in place, the other by its host, IPs from the link.
@@ -175,6 +188,19 @@ deployments:
     const r = await cli('apply')
     for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`${h} +│ No changes. ${h} matches`))
     expect(r.code).toBe(0)
+  }, 120_000)
+
+  it('a rank whose cache ref no longer names the locked commit pulls again (mlx-lm loads by repo id at refs/main)', async () => {
+    const ultraB = lab.hosts.find((h) => h.name === 'ultra-b')!
+    const ref = join(ultraB.hubCache, 'models--test-org--Tiny-Llama-4bit', 'refs', 'main')
+    const commit = readFileSync(ref, 'utf8')
+    writeFileSync(ref, 'f'.repeat(40))
+    const plan = await cli('plan')
+    expect(plan.stdout).toMatch(/\+ big: .*rank 1 of 2, started by ultra-a/)
+    const r = await cli('apply')
+    expect(r.stdout).toMatch(/ultra-b +│ Apply complete! 1 added/)
+    expect(readFileSync(ref, 'utf8')).toBe(commit)
+    expect((await cli('plan', '--detailed-exitcode')).code).toBe(0)
   }, 120_000)
 
   it('killing the remote rank brings the deployment down (mlx.launch stops every rank); apply starts it again', async () => {

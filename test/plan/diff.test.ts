@@ -3,7 +3,7 @@
  * from them for people, and the fingerprint a saved plan carries.
  */
 import { describe, expect, it } from 'vitest'
-import { diffServices as computeChanges, observationFingerprint } from '../../src/plan/diff.ts'
+import { diffServices as computeChanges, observationFingerprint, rankChange } from '../../src/plan/diff.ts'
 import type { DesiredService } from '../../src/plan/desired.ts'
 import type { MachineObservation, ObservedService } from '../../src/plan/observation.ts'
 import { specHash } from '../../src/util/spec-hash.ts'
@@ -152,5 +152,33 @@ describe('observationFingerprint', () => {
     expect(observationFingerprint([desired(s)], machine(observed(s, { running: false })))).not.toBe(base)
     expect(observationFingerprint([desired(spec('chat', { numberOfFiles: 1 }))], machine(observed(s)))).not.toBe(base)
     expect(observationFingerprint([desired(s)], machine(observed(s, {}, { filesPresent: false })))).not.toBe(base)
+  })
+})
+
+describe('rankChange (a machine that is a rank of a deployment across machines)', () => {
+  const rank = { deployment: 'big', role: 'rank' as const, rank: 1, of: 2, head: 'ultra-a', machines: ['ultra-a', 'ultra-b'] }
+  const model = { name: 'm', repo: 'org/m', commit: 'aaa', revision: null, files: [] }
+  const observed = (missing: number): MachineObservation => ({
+    machine: 'ultra-b',
+    backend: 'process',
+    services: new Map(),
+    missingBytes: new Map([['org/m@aaa', missing]]),
+    freeBytes: 0,
+    wiredLimit: null,
+  })
+  const r = { deployment: { name: 'big', engine: 'mlx-lm' } as Deployment, rank, model }
+
+  it('pulls the model when this machine misses it, and is a no-op once it is here', () => {
+    expect(rankChange(r, observed(10))).toMatchObject({
+      action: 'create',
+      service: null,
+      steps: [{ step: 'pull', repo: 'org/m', commit: 'aaa' }],
+      reasons: [expect.any(String), 'rank 1 of 2, started by ultra-a'],
+    })
+    expect(rankChange(r, observed(0))).toMatchObject({ action: 'noop', steps: [], reasons: [] })
+  })
+
+  it('is a change when the engine apply installs itself is not here yet, even with the model cached', () => {
+    expect(rankChange(r, observed(0), true)).toMatchObject({ action: 'create', steps: [], reasons: ['installs mlx-lm here, at the path the head runs', 'rank 1 of 2, started by ultra-a'] })
   })
 })

@@ -12,7 +12,13 @@ import { mlxBackend, mlxHostfile, rankPart } from '../../src/plan/ranks.ts'
 import { inputs, paths } from '../engines/inputs.ts'
 
 function fleetOf(links: string, hosts: Record<string, string> = { a: 'a.local', b: 'b.local', c: 'c.local' }): Fleet {
-  const text = `version: 1
+  const loaded = loadFleetText(fleetText(links, hosts))
+  expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
+  return loaded.fleet!
+}
+
+function fleetText(links: string, hosts: Record<string, string> = { a: 'a.local', b: 'b.local', c: 'c.local' }): string {
+  return `version: 1
 machines:
 ${Object.entries(hosts)
   .map(([name, host]) => `  ${name}: { chip: m3-ultra, memory: 512GB${host ? `, host: ${host}` : ''} }`)
@@ -24,9 +30,6 @@ models:
 deployments:
   big: { machines: [${Object.keys(hosts).join(', ')}], model: big, engine: mlx-lm, parallelism: tensor, port: 8080 }
 `
-  const loaded = loadFleetText(text)
-  expect(loaded.diagnostics.filter((d) => d.severity === 'error')).toEqual([])
-  return loaded.fleet!
 }
 
 describe('mlxHostfile', () => {
@@ -89,6 +92,16 @@ describe('mlxHostfile', () => {
     const fleet = fleetOf(`  ab: { between: [a, b], kind: thunderbolt5-rdma }
   bc: { between: [b, c], kind: ethernet-10g }`)
     expect(mlxBackend(fleet, fleet.deployments[0]!)).toBe('ring')
+  })
+
+  it('a declared hfCache reaches every rank through the envs, and must be the same on all of them', () => {
+    const links = '  ab: { between: [a, b], kind: ethernet-1g, addresses: { a: 10.0.0.1, b: 10.0.0.2 } }'
+    const same = loadFleetText(fleetText(links, { a: 'a.local', b: 'b.local' }).replaceAll('memory: 512GB', 'memory: 512GB, hfCache: /Volumes/models/hub')).fleet!
+    expect(mlxHostfile(same, same.deployments[0]!, 'ring')).toMatchObject({ hostfile: { envs: ['HF_HUB_OFFLINE=1', 'HF_HUB_DISABLE_TELEMETRY=1', 'HF_HUB_CACHE=/Volumes/models/hub'] } })
+    const differ = loadFleetText(fleetText(links, { a: 'a.local', b: 'b.local' }).replace('memory: 512GB', 'memory: 512GB, hfCache: /Volumes/models/hub')).fleet!
+    expect(mlxHostfile(differ, differ.deployments[0]!, 'ring')).toMatchObject({
+      problem: { message: expect.stringMatching(/declare different hfCache folders \(a: \/Volumes\/models\/hub, b: default\)/) },
+    })
   })
 
   it('says which part each machine plays', () => {
