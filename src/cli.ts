@@ -90,6 +90,17 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   })
 
   cli
+    .command('probe', 'Measure each machine: chip, GPU cores, RAM, macOS, Metal working set, wired limit, free disk, memory, bandwidth')
+    .option(...fileOption)
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
+    .option('--save', 'Record the reports in fleet.probe.json next to fleet.yaml (plan then budgets with them)')
+    .option('--json', 'Print the reports as JSON')
+    .action(async (flags: CommonFlags & { machine?: string | string[]; save?: boolean }) => {
+      const { probe } = await import('./commands/probe.ts')
+      return probe({ file: String(flags.file), json: flags.json === true, machines: list(flags.machine), save: flags.save === true }, io)
+    })
+
+  cli
     .command('chips', 'List the Apple Silicon chips fleet knows: GPU cores, memory bandwidth, memory options')
     .option('--json', 'Print the catalog as JSON')
     .action(async (flags: { json?: boolean }) => {

@@ -6,6 +6,8 @@
  * sent lives only in its own environment.
  */
 import { APPLY_PHASES } from '../apply/phase.ts'
+import { probeHere } from './probe.ts'
+import { PROBE_FILE } from '../probe/file.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -93,6 +95,7 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
     const file = 'fleet.yaml'
     writeFileSync(join(dir, file), request.fleet.text, { mode: 0o600 })
     if (request.fleet.lock !== null) writeFileSync(join(dir, LOCK_FILE), request.fleet.lock, { mode: 0o600 })
+    if (typeof request.fleet.probe === 'string') writeFileSync(join(dir, PROBE_FILE), request.fleet.probe, { mode: 0o600 })
     const args = request.args
     const common = { file, cwd: dir, machine: request.machine }
     switch (request.op) {
@@ -129,6 +132,8 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
       }
       case 'status':
         return finish(await statusHere({ ...common, json: true }, here))
+      case 'probe':
+        return finish(await probeHere(common, here))
       case 'destroy':
         return finish(await destroyHere({ ...common, json: false, targets: args.targets ?? [], purge: args.purge ?? false }, here))
       case 'logs':

@@ -8,6 +8,7 @@ import type { LocalRuntime } from '../observe/local.ts'
 import { observeLocal } from '../observe/observe-local.ts'
 import { assemblePlan, type RemoteMachinePlan } from '../plan/assemble.ts'
 import { planLocal, type LocalPlan } from '../plan/local.ts'
+import { probePathFor, readProbeFile, recordedWorkingSets } from '../probe/file.ts'
 import { distributedSizings } from '../plan/placement.ts'
 import { desiredServices, type DesiredService } from '../plan/desired.ts'
 import type { PlanDocument } from '../plan/types.ts'
@@ -28,16 +29,11 @@ export async function getPlan(
 ): Promise<GotPlan> {
   const { fleet, resolved } = prepared
   const sizing = sizeFleet(fleet, resolved.facts)
-  // The machines without a host are this Mac: read Metal's real working set for them (null off macOS).
-  const measuredWorkingSets = new Map<string, number>()
-  // Only when fleet runs on such a machine: an agent on a remote Mac measures its own Metal, not the control point's.
-  const local = runtime === null || runtime.machine.host === null ? fleet.machines.filter((m) => m.host === null) : []
-  const metal = local.length > 0 && process.platform === 'darwin' ? metalDeviceFacts() : null
-  if (metal) for (const m of local) if (Math.abs(metal.memoryBytes - m.memoryBytes) < 2 ** 30) measuredWorkingSets.set(m.name, metal.workingSetBytes)
+  const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
   let desired: DesiredService[] = []
   let localInputs = null
   if (runtime) {
-    const distributed = distributedSizings({ fleet, facts: resolved.facts, sizing, measuredWorkingSets, locate: prepared.where })
+    const distributed = distributedSizings({ fleet, facts: resolved.facts, sizing, measuredWorkingSets, workingSetSources, locate: prepared.where })
     const { services, ranks, problems } = desiredServices(fleet, resolved.facts, sizing, runtime.context, distributed)
     desired = services
     if (options.observe !== false) localInputs = { context: runtime.context, desired: services, ranks, problems, observation: await observeLocal(runtime, services, ranks) }
@@ -48,6 +44,7 @@ export async function getPlan(
     diagnostics: [...prepared.loaded.diagnostics, ...resolved.diagnostics],
     sizing,
     measuredWorkingSets,
+    workingSetSources,
     local: localInputs,
     ...(options.remote === undefined ? {} : { remote: options.remote }),
     locate: prepared.where,
@@ -59,8 +56,28 @@ export async function getPlan(
 /** This machine's part of the plan alone, for `fleet agent` (the control point assembles the whole plan). */
 export async function planThisMachine(prepared: Prepared, runtime: LocalRuntime): Promise<LocalPlan> {
   const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts)
-  const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, locate: prepared.where })
+  const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
+  const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, measuredWorkingSets, workingSetSources, locate: prepared.where })
   const { services, ranks, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context, distributed)
   const observation = await observeLocal(runtime, services, ranks)
   return planLocal(prepared.fleet, { context: runtime.context, desired: services, ranks, problems, observation }, prepared.where)
+}
+
+/** Metal's working set per machine: measured here (this Mac), else recorded by fleet probe --save. */
+function workingSets(prepared: Prepared, runtime: LocalRuntime | null): { measuredWorkingSets: Map<string, number>; workingSetSources: Map<string, string> } {
+  const { fleet } = prepared
+  // The machines without a host are this Mac: read Metal's real working set for them (null off macOS).
+  const measuredWorkingSets = new Map<string, number>()
+  // Only when fleet runs on such a machine: an agent on a remote Mac measures its own Metal, not the control point's.
+  const local = runtime === null || runtime.machine.host === null ? fleet.machines.filter((m) => m.host === null) : []
+  const metal = local.length > 0 && process.platform === 'darwin' ? metalDeviceFacts() : null
+  if (metal) for (const m of local) if (Math.abs(metal.memoryBytes - m.memoryBytes) < 2 ** 30) measuredWorkingSets.set(m.name, metal.workingSetBytes)
+  // What fleet probe --save recorded for the others (fleet.probe.json next to fleet.yaml).
+  const workingSetSources = new Map<string, string>()
+  for (const [name, recorded] of recordedWorkingSets(readProbeFile(probePathFor(prepared.path)), fleet.machines)) {
+    if (measuredWorkingSets.has(name)) continue
+    measuredWorkingSets.set(name, recorded.bytes)
+    workingSetSources.set(name, recorded.by)
+  }
+  return { measuredWorkingSets, workingSetSources }
 }

@@ -6,7 +6,7 @@ import { localRuntime } from '../observe/local.ts'
 import { observeWiredLimit } from '../observe/observe-local.ts'
 import { declaredWiredLimitMiB } from '../plan/diff.ts'
 import { memoryOn } from '../plan/distribute.ts'
-import { runProgram } from '../process/run.ts'
+import { footprintOf, type FootprintKind } from '../observe/footprint.ts'
 import { answersOverHttp } from '../observe/machine.ts'
 import { UserError } from '../errors.ts'
 import { getPlan } from './get-plan.ts'
@@ -24,12 +24,8 @@ export interface StatusOptions {
   readonly cwd?: string
 }
 
-/** Resident set size of a process in bytes (`ps -o rss=` prints KiB on macOS and Linux), or null. */
-async function residentBytes(pid: number): Promise<number | null> {
-  const result = await runProgram('ps', ['-o', 'rss=', '-p', String(pid)])
-  const kib = Number.parseInt(result.stdout.trim(), 10)
-  return result.exitCode === 0 && Number.isFinite(kib) ? kib * 1024 : null
-}
+/** A server using more than its plan by this fraction gets a warning: the plan undercounted, or the server grew. */
+export const FOOTPRINT_MARGIN = 0.15
 
 function uptime(since: string | null, now: Date): string {
   if (since === null) return '—'
@@ -50,8 +46,13 @@ export interface StatusRow {
   readonly lastExitCode: number | null
   readonly healthy: boolean
   readonly port: number
+  /** The real memory of the server's process tree (= memory.bytes), or null when it is not running. */
   readonly residentBytes: number | null
+  /** Which figure residentBytes is and where it came from (macOS: the physical footprint, Metal buffers included). */
+  readonly memory?: { readonly kind: FootprintKind; readonly source: string } | null
   readonly plannedBytes: number | null
+  /** residentBytes is more than FOOTPRINT_MARGIN above plannedBytes. */
+  readonly overPlan?: boolean
   /** A deployment across machines: this machine's rank (0 = the head, whose service runs every rank). */
   readonly rank?: { readonly rank: number; readonly of: number; readonly head: string; readonly machines: readonly string[] }
 }
@@ -77,7 +78,7 @@ export function renderStatus(doc: MachineStatus, paint: ReturnType<typeof styler
   const gib = (b: number | null): string => (b === null ? '—' : `${(b / 2 ** 30).toFixed(1)} GiB`)
   const table = formatTable(
     [
-      ['deployment', 'engine', 'state', 'pid', 'up', 'restarts', 'health', 'port', 'resident', 'planned'],
+      ['deployment', 'engine', 'state', 'pid', 'up', 'restarts', 'health', 'port', 'memory', 'planned'],
       ...doc.deployments.map((r) => [
         r.deployment,
         r.engine,
@@ -87,13 +88,20 @@ export function renderStatus(doc: MachineStatus, paint: ReturnType<typeof styler
         r.restarts === null ? '—' : String(r.restarts),
         r.healthy ? paint('green', 'ok') : r.running ? paint('yellow', 'no answer') : '—',
         String(r.port),
-        gib(r.residentBytes),
+        `${gib(r.residentBytes)}${r.overPlan ? paint('yellow', ' !') : ''}`,
         gib(r.plannedBytes),
       ]),
     ],
     ['left', 'left', 'left', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
   )
   let text = `${doc.machine} (${doc.backend})\n${table.map((l, i) => (i === 0 ? paint('dim', l) : l)).join('\n')}\n`
+  for (const r of doc.deployments) {
+    if (!r.overPlan || r.residentBytes === null || r.plannedBytes === null) continue
+    const over = Math.round((r.residentBytes / r.plannedBytes - 1) * 100)
+    text += `${paint('yellow', 'warning')} ${r.deployment} uses ${gib(r.residentBytes)}, ${over} % more than the ${gib(r.plannedBytes)} planned (${r.memory?.source ?? 'measured'})\n`
+  }
+  const kinds = [...new Set(doc.deployments.flatMap((r) => (r.memory ? [r.memory.source] : [])))]
+  if (kinds.length > 0) text += paint('dim', `memory: ${kinds.join('; ')}\n`)
   const w = doc.wiredLimit
   if (w) text += `GPU wired limit: declared ${w.declaredMiB} MiB, in force ${w.inForceMiB ?? 'unknown'} MiB${w.inForceMiB === w.declaredMiB ? '' : paint('yellow', ' (differs: run fleet apply)')}\n`
   return text
@@ -179,6 +187,7 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
     const state = await runtime.backend.state(label)
     const desired = services.find((s) => s.deployment.name === d.name)
     const healthy = state.running && desired ? await answersOverHttp(desired.readiness) : false
+    const footprint = state.pid !== null ? await footprintOf(state.pid) : null
     rows.push({
       deployment: d.name,
       engine: d.engine,
@@ -190,8 +199,10 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
       lastExitCode: state.lastExitCode,
       healthy,
       port: d.port,
-      residentBytes: state.pid !== null ? await residentBytes(state.pid) : null,
+      residentBytes: footprint?.bytes ?? null,
+      memory: footprint ? { kind: footprint.kind, source: footprint.source } : null,
       plannedBytes: planned,
+      overPlan: footprint !== null && planned !== null && footprint.bytes > planned * (1 + FOOTPRINT_MARGIN),
       ...(rank ? { rank } : {}),
     })
   }

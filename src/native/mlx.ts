@@ -22,6 +22,10 @@ export interface MlxCore {
   quantize(w: MlxArray, groupSize: number, bits: number): MlxArray[]
   saveSafetensors(path: string, arrays: Record<string, MlxArray>, metadata?: Record<string, string>): void
   readonly metal: { isAvailable(): boolean; deviceInfo(): Record<string, string | number> }
+  ones(shape: number[], dtype?: MlxDtype): MlxArray
+  sum(a: MlxArray): MlxArray
+  eval(...arrays: MlxArray[]): void
+  defaultDevice(): { toString(): string }
 }
 
 let cached: MlxCore | null | undefined
@@ -66,4 +70,39 @@ export function parseDeviceInfo(info: Record<string, string | number>): MetalDev
   const memory = info.memory_size
   if (typeof workingSet !== 'number' || typeof memory !== 'number' || workingSet <= 0 || memory <= 0) return null
   return { workingSetBytes: workingSet, memoryBytes: memory, architecture: String(info.architecture ?? '') }
+}
+
+export interface BandwidthMeasurement {
+  readonly bytesPerSecond: number
+  /** How it was measured, for the figure's source. */
+  readonly method: string
+  readonly device: 'gpu' | 'cpu'
+}
+
+/**
+ * Memory bandwidth as STREAM reports it (bytes moved per second), measured with MLX on its default device (Metal on
+ * a Mac, the CPU backend elsewhere): a sum over one large float32 array, so every byte is read once and the result is
+ * one number; the best of `repetitions` timed runs after one untimed warm-up (which also materialises the array).
+ * Null when the binding is not available.
+ */
+export function measureBandwidth(options: { bytes: number; repetitions: number; now?: () => number }, mlx: MlxCore | null = loadMlx()): BandwidthMeasurement | null {
+  if (!mlx) return null
+  const now = options.now ?? (() => performance.now())
+  try {
+    const elements = Math.floor(options.bytes / 4)
+    const a = mlx.ones([elements], mlx.float32)
+    mlx.eval(a)
+    mlx.eval(mlx.sum(a))
+    let best = Number.POSITIVE_INFINITY
+    for (let i = 0; i < options.repetitions; i += 1) {
+      const start = now()
+      mlx.eval(mlx.sum(a))
+      best = Math.min(best, (now() - start) / 1000)
+    }
+    const device = String(mlx.defaultDevice()).includes('gpu') ? 'gpu' : 'cpu'
+    const mib = Math.round((elements * 4) / 2 ** 20)
+    return { bytesPerSecond: (elements * 4) / Math.max(best, 1e-9), method: `MLX ${device} sum over ${mib} MiB of float32, best of ${options.repetitions} after a warm-up`, device }
+  } catch {
+    return null
+  }
 }

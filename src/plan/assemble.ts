@@ -24,6 +24,8 @@ export interface PlanInputs {
   readonly sizing: FleetSizing
   /** Metal working sets measured on the machines fleet runs on (by machine name). */
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
+  /** How each measured working set was measured (fleet.probe.json), for the budget line. */
+  readonly workingSetSources?: ReadonlyMap<string, string>
   /** The machine fleet runs on: its desired services and what was observed there; null when no machine is this one. */
   readonly local: LocalInputs | null
   /** Machines with host: their part of the plan as their own fleet planned it there, or why it could not be read. */
@@ -67,7 +69,14 @@ export function assemblePlan(inputs: PlanInputs): PlanDocument {
   const changes: readonly Change[] = observed.flatMap((p) => p.changes)
   const disk = new Map(observed.flatMap((p) => [...p.disk]))
 
-  const placement = placeDeployments({ fleet, facts, sizing: inputs.sizing, locate: inputs.locate, ...(inputs.measuredWorkingSets ? { measuredWorkingSets: inputs.measuredWorkingSets } : {}) })
+  const placement = placeDeployments({
+    fleet,
+    facts,
+    sizing: inputs.sizing,
+    locate: inputs.locate,
+    ...(inputs.measuredWorkingSets ? { measuredWorkingSets: inputs.measuredWorkingSets } : {}),
+    ...(inputs.workingSetSources ? { workingSetSources: inputs.workingSetSources } : {}),
+  })
   const { budgets } = placement
   const deployments = placement.deployments
   diagnostics.push(...placement.diagnostics)

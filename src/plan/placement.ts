@@ -18,6 +18,8 @@ export interface PlacementInputs {
   readonly facts: ReadonlyMap<string, ModelFacts>
   readonly sizing: FleetSizing
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
+  /** How each measured working set was measured, for the budget line (default: on this Mac). */
+  readonly workingSetSources?: ReadonlyMap<string, string>
   readonly locate: Locate
 }
 
@@ -89,7 +91,7 @@ export function placeDeployments(inputs: PlacementInputs): { deployments: Deploy
       singleMachineDecodeTokensPerSecond: null,
     }
   })
-  const budgets = new Map(fleet.machines.map((m) => [m.name, machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null)]))
+  const budgets = new Map(fleet.machines.map((m) => [m.name, machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null, inputs.workingSetSources?.get(m.name))]))
   const split = distributeDeployments(fleet, facts, placed, new Map([...budgets].map(([name, b]) => [name, b.budgetBytes])), inputs.locate)
   return { deployments: split.deployments, diagnostics: [...diagnostics, ...split.diagnostics], budgets }
 }

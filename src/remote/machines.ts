@@ -2,6 +2,7 @@
  * Which machines a command acts on, and how: the one without `host:` is this machine (src/observe/local.ts), every
  * machine with `host:` is reached over ssh. `--machine NAME` (repeatable) narrows a command to some of them.
  */
+import { probePathFor } from '../probe/file.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Fleet, Machine } from '../config/types.ts'
@@ -43,7 +44,9 @@ export function selectMachines(fleet: Fleet, names: readonly string[], platform:
 /** fleet.yaml and fleet.lock as this control point reads them, for an agent. */
 export function fleetPayload(path: string, text: string): NonNullable<AgentRequest['fleet']> {
   const lockPath = lockPathFor(path)
-  return { name: basename(path), text, lock: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null }
+  const probePath = probePathFor(path)
+  // fleet.probe.json travels too, so the machine plans its budget with the same measurements as the control point.
+  return { name: basename(path), text, lock: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null, probe: existsSync(probePath) ? readFileSync(probePath, 'utf8') : null }
 }
 
 /** Every selected remote machine's part of the plan, read there in parallel by its own fleet. */

@@ -12,7 +12,7 @@ import type { PlanDocument } from '../plan/types.ts'
 /** Bumped when a request or event changes meaning; the agent refuses another protocol or fleet version. */
 export const REMOTE_PROTOCOL = 1
 
-export type AgentOp = 'hello' | 'observe' | 'apply' | 'status' | 'logs' | 'destroy'
+export type AgentOp = 'hello' | 'observe' | 'apply' | 'status' | 'logs' | 'destroy' | 'probe'
 
 export interface AgentRequest {
   readonly protocol: typeof REMOTE_PROTOCOL
@@ -22,7 +22,7 @@ export interface AgentRequest {
   /** Which declared machine the agent's side is. */
   readonly machine: string
   /** fleet.yaml and fleet.lock as the control point read them (absent for hello). */
-  readonly fleet?: { readonly name: string; readonly text: string; readonly lock: string | null }
+  readonly fleet?: { readonly name: string; readonly text: string; readonly lock: string | null; readonly probe?: string | null }
   /** Hub settings of the control point (HF_ENDPOINT, HF_TOKEN): set in the agent's own environment only. */
   readonly env: Readonly<Record<string, string>>
   readonly args: AgentArgs

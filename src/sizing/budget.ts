@@ -35,7 +35,7 @@ export function defaultGpuWorkingSet(ramBytes: number): number {
  * `measuredWorkingSet`: Metal's recommendedMaxWorkingSetSize read on this Mac (for a machine that is the one fleet
  * runs on). It reflects macOS's real default and any wired limit already set, so it beats the 2/3–3/4 rule.
  */
-export function machineBudget(machine: Machine, measuredWorkingSet: number | null = null): MachineBudget {
+export function machineBudget(machine: Machine, measuredWorkingSet: number | null = null, measuredBy = 'measured on this Mac'): MachineBudget {
   const ramBytes = machine.memoryBytes
   const declared = machine.gpuWiredLimitBytes
   const gpuWorkingSetBytes = declared ?? measuredWorkingSet ?? defaultGpuWorkingSet(ramBytes)
@@ -44,7 +44,7 @@ export function machineBudget(machine: Machine, measuredWorkingSet: number | nul
   const limitedBy = gpuWorkingSetBytes < afterReserve ? 'gpu-working-set' : 'ram-minus-reserve'
   const budgetBytes = Math.min(gpuWorkingSetBytes, afterReserve)
   const gib = (bytes: number): string => `${(bytes / GiB).toFixed(1)} GiB`
-  const why = { declared: 'gpuWiredLimit', measured: 'measured on this Mac', default: `macOS default ${ramBytes <= SMALL_MACHINE_BYTES ? '2/3' : '3/4'} of RAM` }[source]
+  const why = { declared: 'gpuWiredLimit', measured: measuredBy, default: `macOS default ${ramBytes <= SMALL_MACHINE_BYTES ? '2/3' : '3/4'} of RAM` }[source]
   const workingSet = `GPU working set ${gib(gpuWorkingSetBytes)} (${why})`
   return {
     ramBytes,

@@ -164,6 +164,16 @@ deployments:
     })
   }, 60_000)
 
+  it('probe reaches both machines over ssh and says where each figure came from', async () => {
+    const r = await cli('probe', '--json')
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout) as { machines: { machine: string; memoryBytes: { source: string }; cache: { path: string } }[] }
+    expect(doc.machines.map((m) => m.machine)).toEqual([...HOSTS])
+    // Each host probes its own cache (sshd SetEnv gives each its own HF_HUB_CACHE).
+    expect(doc.machines.map((m) => m.cache.path)).toEqual(lab.hosts.map((h) => h.hubCache))
+    expect(doc.machines[0]!.memoryBytes.source).toBe('/proc/meminfo (MemTotal)')
+  }, 60_000)
+
   it('apply pulls the model on both machines, then starts both ranks from the head; rank 0 answers', async () => {
     const r = await cli('apply')
     expect(r.stderr).not.toMatch(/internal error/)
