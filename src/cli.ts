@@ -90,6 +90,16 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   })
 
   cli
+    .command('init', 'Write a starter fleet.yaml for this machine from its probe: chip, memory, reserve, one model that fits (never overwrites)')
+    .option(...fileOption)
+    .option('--chip <id>', "The chip to plan for (default: this Mac's; needed off a Mac)")
+    .option('--memory <size>', "Its RAM, e.g. 64GB (default: this machine's)")
+    .action(async (flags: CommonFlags & { chip?: string; memory?: string }) => {
+      const { init } = await import('./commands/init.ts')
+      return init({ file: String(flags.file), ...(flags.chip === undefined ? {} : { chip: String(flags.chip) }), ...(flags.memory === undefined ? {} : { memory: String(flags.memory) }) }, io)
+    })
+
+  cli
     .command('probe', 'Measure each machine: chip, GPU cores, RAM, macOS, Metal working set, wired limit, free disk, memory, bandwidth')
     .option(...fileOption)
     .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
