@@ -100,6 +100,52 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     })
 
   cli
+    .command('bench [...deployments]', 'Measure the running servers (TTFT, decode tok/s at several prompt lengths, 1 and parallel streams) next to the plan')
+    .option(...fileOption)
+    .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')
+    .option('--repetitions <n>', 'Runs per point (default 3)', { default: '3' })
+    .option('--max-tokens <n>', 'Tokens generated per request (default 64)', { default: '64' })
+    .option('--lengths <list>', 'Prompt lengths in tokens, comma-separated (default: 128, 512, 2K, 8K … up to the context)')
+    .option('--calibrate', "Fit each machine's speed constants to the measurements and record them in fleet.calibration.json")
+    .option('--out <file>', 'Write the results as JSON')
+    .option('--report <file>', 'Draw predicted against measured decode speed, and the memory bars, as SVG')
+    .option('--json', 'Print the results as JSON')
+    .action(
+      async (
+        deployments: string[],
+        flags: CommonFlags & { machine?: string | string[]; repetitions?: string; maxTokens?: string; lengths?: string; calibrate?: boolean; out?: string; report?: string },
+      ) => {
+        const { bench } = await import('./commands/bench.ts')
+        const count = (value: string | undefined, name: string, fallback: number): number => {
+          const n = value === undefined ? fallback : Number(value)
+          if (!Number.isInteger(n) || n <= 0) throw new UserError(`--${name} must be a positive whole number, not ${value}`)
+          return n
+        }
+        const lengths =
+          flags.lengths === undefined
+            ? undefined
+            : String(flags.lengths)
+                .split(',')
+                .map((v) => count(v.trim(), 'lengths', 0))
+        return bench(
+          {
+            file: String(flags.file),
+            deployments,
+            machines: list(flags.machine),
+            json: flags.json === true,
+            calibrate: flags.calibrate === true,
+            repetitions: count(flags.repetitions, 'repetitions', 3),
+            maxTokens: count(flags.maxTokens, 'max-tokens', 64),
+            ...(lengths ? { lengths } : {}),
+            ...(flags.out === undefined ? {} : { out: String(flags.out) }),
+            ...(flags.report === undefined ? {} : { report: String(flags.report) }),
+          },
+          io,
+        )
+      },
+    )
+
+  cli
     .command('probe', 'Measure each machine: chip, GPU cores, RAM, macOS, Metal working set, wired limit, free disk, memory, bandwidth')
     .option(...fileOption)
     .option('--machine <name>', 'Only this machine (repeatable; default: this one and every machine with host:)')

@@ -7,7 +7,9 @@
  */
 import { APPLY_PHASES } from '../apply/phase.ts'
 import { probeHere } from './probe.ts'
+import { benchHere } from './bench.ts'
 import { PROBE_FILE } from '../probe/file.ts'
+import { CALIBRATION_FILE } from '../bench/calibrate.ts'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -96,6 +98,7 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
     writeFileSync(join(dir, file), request.fleet.text, { mode: 0o600 })
     if (request.fleet.lock !== null) writeFileSync(join(dir, LOCK_FILE), request.fleet.lock, { mode: 0o600 })
     if (typeof request.fleet.probe === 'string') writeFileSync(join(dir, PROBE_FILE), request.fleet.probe, { mode: 0o600 })
+    if (typeof request.fleet.calibration === 'string') writeFileSync(join(dir, CALIBRATION_FILE), request.fleet.calibration, { mode: 0o600 })
     const args = request.args
     const common = { file, cwd: dir, machine: request.machine }
     switch (request.op) {
@@ -134,6 +137,15 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
         return finish(await statusHere({ ...common, json: true }, here))
       case 'probe':
         return finish(await probeHere(common, here))
+      case 'bench': {
+        const b = args.bench
+        const ok = b !== undefined && Array.isArray(b.deployments) && Number.isInteger(b.repetitions) && b.repetitions > 0 && Number.isInteger(b.maxTokens) && b.maxTokens > 0
+        if (!ok) {
+          emit({ type: 'error', code: 'protocol', message: 'the bench request carries no valid bench settings' })
+          return finish(2)
+        }
+        return finish(await benchHere({ ...b, ...common }, here))
+      }
       case 'destroy':
         return finish(await destroyHere({ ...common, json: false, targets: args.targets ?? [], purge: args.purge ?? false }, here))
       case 'logs':

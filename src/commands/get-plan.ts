@@ -13,6 +13,9 @@ import { distributedSizings } from '../plan/placement.ts'
 import { desiredServices, type DesiredService } from '../plan/desired.ts'
 import type { PlanDocument } from '../plan/types.ts'
 import { sizeFleet } from '../sizing/fleet.ts'
+import type { CalibrationLookup } from '../sizing/speed.ts'
+import { lookupIn } from '../bench/calibrate.ts'
+import { calibrationPathFor, readCalibrationFile } from '../bench/file.ts'
 import type { Prepared } from './prepare.ts'
 
 export interface GotPlan {
@@ -28,7 +31,7 @@ export async function getPlan(
   options: { readonly now: Date; readonly observe?: boolean; readonly remote?: readonly RemoteMachinePlan[] },
 ): Promise<GotPlan> {
   const { fleet, resolved } = prepared
-  const sizing = sizeFleet(fleet, resolved.facts)
+  const sizing = sizeFleet(fleet, resolved.facts, calibrationOf(prepared))
   const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
   let desired: DesiredService[] = []
   let localInputs = null
@@ -55,7 +58,7 @@ export async function getPlan(
 
 /** This machine's part of the plan alone, for `fleet agent` (the control point assembles the whole plan). */
 export async function planThisMachine(prepared: Prepared, runtime: LocalRuntime): Promise<LocalPlan> {
-  const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts)
+  const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts, calibrationOf(prepared))
   const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
   const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, measuredWorkingSets, workingSetSources, locate: prepared.where })
   const { services, ranks, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context, distributed)
@@ -80,4 +83,9 @@ function workingSets(prepared: Prepared, runtime: LocalRuntime | null): { measur
     workingSetSources.set(name, recorded.by)
   }
   return { measuredWorkingSets, workingSetSources }
+}
+
+/** What fleet bench --calibrate recorded next to fleet.yaml (fleet.calibration.json), for the speed predictions. */
+export function calibrationOf(prepared: Prepared): CalibrationLookup {
+  return lookupIn(readCalibrationFile(calibrationPathFor(prepared.path)))
 }

@@ -44,7 +44,7 @@ export function parseVmRss(status: string): number | null {
 }
 
 /**
- * macOS `footprint PID…`: one header per process, "NAME [PID]: 64-bit    Footprint: 5012 MB (16384 bytes per page)",
+ * macOS `footprint -p PID`: one header per process, "NAME [PID]: 64-bit    Footprint: 5012 MB (16384 bytes per page)",
  * or with several processes a summary. Returns the footprint of each pid found.
  */
 export function parseFootprint(text: string): Map<number, number> {
@@ -75,8 +75,12 @@ export async function footprintOf(pid: number, options: { platform?: NodeJS.Plat
     return { bytes: sizes.reduce((a, b) => a + b, 0), kind: 'rss', source: '/proc/PID/status VmRSS, summed over the process tree', pids }
   }
   if (platform === 'darwin') {
-    const fp = await run('footprint', pids.map(String), { timeoutMs: 20_000 })
-    const found = fp.exitCode === 0 ? parseFootprint(fp.stdout) : new Map<number, number>()
+    // `footprint -p PID` (one process each: the form recorded in test/fixtures/macos/footprint-ruby-excerpt).
+    const found = new Map<number, number>()
+    for (const p of pids) {
+      const fp = await run('footprint', ['-p', String(p)], { timeoutMs: 20_000 })
+      if (fp.exitCode === 0) for (const [pid, bytes] of parseFootprint(fp.stdout)) found.set(pid, bytes)
+    }
     if (found.size > 0) return { bytes: [...found.values()].reduce((a, b) => a + b, 0), kind: 'phys_footprint', source: 'footprint (physical footprint, Metal buffers included)', pids }
   }
   // Elsewhere, or without footprint: ps's resident set (on macOS it leaves out the Metal buffers, so it says so).

@@ -3,6 +3,7 @@
  * machine with `host:` is reached over ssh. `--machine NAME` (repeatable) narrows a command to some of them.
  */
 import { probePathFor } from '../probe/file.ts'
+import { calibrationPathFor } from '../bench/file.ts'
 import { existsSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import type { Fleet, Machine } from '../config/types.ts'
@@ -45,8 +46,15 @@ export function selectMachines(fleet: Fleet, names: readonly string[], platform:
 export function fleetPayload(path: string, text: string): NonNullable<AgentRequest['fleet']> {
   const lockPath = lockPathFor(path)
   const probePath = probePathFor(path)
-  // fleet.probe.json travels too, so the machine plans its budget with the same measurements as the control point.
-  return { name: basename(path), text, lock: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null, probe: existsSync(probePath) ? readFileSync(probePath, 'utf8') : null }
+  // fleet.probe.json and fleet.calibration.json travel too: the machine plans with the same measurements.
+  const calibrationPath = calibrationPathFor(path)
+  return {
+    name: basename(path),
+    text,
+    lock: existsSync(lockPath) ? readFileSync(lockPath, 'utf8') : null,
+    probe: existsSync(probePath) ? readFileSync(probePath, 'utf8') : null,
+    calibration: existsSync(calibrationPath) ? readFileSync(calibrationPath, 'utf8') : null,
+  }
 }
 
 /** Every selected remote machine's part of the plan, read there in parallel by its own fleet. */

@@ -12,7 +12,7 @@ import type { PlanDocument } from '../plan/types.ts'
 /** Bumped when a request or event changes meaning; the agent refuses another protocol or fleet version. */
 export const REMOTE_PROTOCOL = 1
 
-export type AgentOp = 'hello' | 'observe' | 'apply' | 'status' | 'logs' | 'destroy' | 'probe'
+export type AgentOp = 'hello' | 'observe' | 'apply' | 'status' | 'logs' | 'destroy' | 'probe' | 'bench'
 
 export interface AgentRequest {
   readonly protocol: typeof REMOTE_PROTOCOL
@@ -22,7 +22,7 @@ export interface AgentRequest {
   /** Which declared machine the agent's side is. */
   readonly machine: string
   /** fleet.yaml and fleet.lock as the control point read them (absent for hello). */
-  readonly fleet?: { readonly name: string; readonly text: string; readonly lock: string | null; readonly probe?: string | null }
+  readonly fleet?: { readonly name: string; readonly text: string; readonly lock: string | null; readonly probe?: string | null; readonly calibration?: string | null }
   /** Hub settings of the control point (HF_ENDPOINT, HF_TOKEN): set in the agent's own environment only. */
   readonly env: Readonly<Record<string, string>>
   readonly args: AgentArgs
@@ -42,6 +42,8 @@ export interface AgentArgs {
   readonly follow?: boolean
   readonly lines?: number
   readonly purge?: boolean
+  /** bench: which deployments, and how (src/commands/bench.ts). */
+  readonly bench?: { readonly deployments: readonly string[]; readonly repetitions: number; readonly maxTokens: number; readonly lengths?: readonly number[] }
 }
 
 export type AgentEvent =

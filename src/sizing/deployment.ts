@@ -10,7 +10,7 @@ import type { MemoryBreakdown } from '../plan/types.ts'
 import { UnsupportedArchitectureError } from '../model/hf-config.ts'
 import { engineSizing, type MemoryEstimate, type ServerLimits } from '../engines/index.ts'
 import { kvCacheBytesAt } from './kv.ts'
-import { estimateSpeed, type SpeedEstimate } from './speed.ts'
+import { estimateSpeed, type SpeedCalibration, type SpeedEstimate, type SpeedInputs } from './speed.ts'
 import { modelTensors, UnsupportedTensorLayoutError } from './tensors.ts'
 import { activeWeightBytesPerToken } from './weights.ts'
 
@@ -53,7 +53,28 @@ function breakdown(
 
 const NOTHING = { kvCacheBytes: 0, stateBytes: 0, promptCacheBytes: 0, computeBytes: 0, transientBytes: 0, runtimeBytes: 0 } as const
 
-export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null, engineVersion: string | null = null): DeploymentSizing {
+/** What the speed model reads for a deployment (also what `fleet bench` predicts each measured point with). */
+export function speedInputsOf(
+  d: Deployment,
+  machine: Machine,
+  facts: ModelFacts,
+  architecture: Architecture,
+  speedFamily: SpeedInputs['speedFamily'],
+  calibration: SpeedCalibration | null,
+): SpeedInputs {
+  return {
+    machine,
+    speedFamily,
+    architecture,
+    activeWeightBytes: facts.weights.activeBytesPerToken,
+    activeParams: activeParams(facts, architecture),
+    cacheBytesAt: (tokens) => kvCacheBytesAt(architecture, d.engine, d.kvCache, tokens),
+    context: d.context,
+    calibration,
+  }
+}
+
+export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFacts | null, engineVersion: string | null = null, calibration: SpeedCalibration | null = null): DeploymentSizing {
   const sizing = engineSizing(d)
   if (sizing === null) {
     // An engine fleet cannot size (a `command`) counts the memory it declares.
@@ -90,15 +111,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
     }
     throw error
   }
-  const speed = estimateSpeed({
-    machine,
-    speedFamily: sizing.speedFamily,
-    architecture,
-    activeWeightBytes: facts.weights.activeBytesPerToken,
-    activeParams: activeParams(facts, architecture),
-    cacheBytesAt: (tokens) => kvCacheBytesAt(architecture, d.engine, d.kvCache, tokens),
-    context: d.context,
-  })
+  const speed = estimateSpeed(speedInputsOf(d, machine, facts, architecture, sizing.speedFamily, calibration))
   return {
     ok: true,
     memory: breakdown(weightsBytes, estimate, true),
@@ -109,7 +122,7 @@ export function sizeDeployment(d: Deployment, machine: Machine, facts: ModelFact
       bandwidthEfficiency: speed.constants.bandwidthEfficiency,
       perTokenSeconds: speed.constants.perTokenSeconds,
     },
-    notes: [...architectureNotes, ...estimate.notes],
+    notes: [...architectureNotes, ...estimate.notes, ...(calibration ? [`speed from this machine's measured constants (${calibration.source})`] : [])],
     serverLimits: estimate.serverLimits,
   }
 }

@@ -4,7 +4,9 @@
  */
 import type { Deployment, Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
+import { engineSizing } from '../engines/index.ts'
 import { sizeDeployment, type DeploymentSizing } from './deployment.ts'
+import type { CalibrationLookup } from './speed.ts'
 
 /** By deployment name; null where the deployment's model could not be resolved (its diagnostic says why). */
 export type FleetSizing = ReadonlyMap<string, DeploymentSizing | null>
@@ -16,14 +18,18 @@ function engineVersion(fleet: Fleet, engine: Deployment['engine']): string | nul
   return source.kind === 'python' ? source.version : null
 }
 
-export function sizeFleet(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>): FleetSizing {
+/** `calibration`: what fleet bench --calibrate measured per machine and speed family (fleet.calibration.json). */
+export function sizeFleet(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>, calibration: CalibrationLookup = () => null): FleetSizing {
   const machines = new Map(fleet.machines.map((m) => [m.name, m]))
   const sized = new Map<string, DeploymentSizing | null>()
   for (const d of fleet.deployments) {
     const modelFacts = d.model === null ? null : (facts.get(d.model) ?? undefined)
     const machine = machines.get(d.machine)
     if (modelFacts === undefined || machine === undefined) sized.set(d.name, null)
-    else sized.set(d.name, sizeDeployment(d, machine, modelFacts, engineVersion(fleet, d.engine)))
+    else {
+      const family = engineSizing(d)?.speedFamily
+      sized.set(d.name, sizeDeployment(d, machine, modelFacts, engineVersion(fleet, d.engine), family ? calibration(machine.name, family) : null))
+    }
   }
   return sized
 }

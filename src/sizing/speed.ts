@@ -32,6 +32,21 @@ export interface SpeedInputs {
   /** Cache bytes one sequence holds (and a decoded token reads) at `tokens` of context. */
   readonly cacheBytesAt: (tokens: number) => number
   readonly context: number
+  /** This machine's constants measured by `fleet bench --calibrate` (fleet.calibration.json), instead of the fit's. */
+  readonly calibration?: SpeedCalibration | null
+}
+
+/** The calibration of a machine and speed family, if one was recorded (fleet.calibration.json). */
+export type CalibrationLookup = (machine: string, family: SpeedFamily) => SpeedCalibration | null
+
+/** What `fleet bench --calibrate` measured on one machine for one speed family (src/bench/calibrate.ts). */
+export interface SpeedCalibration {
+  readonly bandwidthEfficiency: number
+  readonly perTokenSeconds: number
+  /** Null when no prefill was measured: the fit's value stays. */
+  readonly flopsEfficiency: number | null
+  /** e.g. "fleet bench 2026-12-03, fleet.calibration.json" */
+  readonly source: string
 }
 
 export interface SpeedEstimate {
@@ -54,9 +69,40 @@ export function peakFlops(machine: Pick<Machine, 'gpuCores' | 'gpuClockGHz'>): n
   return machine.gpuCores * 128 * 2 * machine.gpuClockGHz * 1e9
 }
 
-function constantsFor(machine: Machine, family: SpeedFamily): SpeedEstimate['constants'] {
+function constantsFor(machine: Machine, family: SpeedFamily, calibration: SpeedCalibration | null = null): SpeedEstimate['constants'] {
   const tier = findChip(machine.chip)?.tier ?? 'base'
-  return { ...SPEED_CONSTANTS[family][tier], engine: family, tier }
+  const fitted = SPEED_CONSTANTS[family][tier]
+  if (!calibration) return { ...fitted, engine: family, tier }
+  return {
+    ...fitted,
+    bandwidthEfficiency: calibration.bandwidthEfficiency,
+    perTokenSeconds: calibration.perTokenSeconds,
+    flopsEfficiency: calibration.flopsEfficiency ?? fitted.flopsEfficiency,
+    engine: family,
+    tier,
+  }
+}
+
+/** The fixed part of a decoded token's time: perTokenSeconds scaled by depth, plus each MoE layer's launches. */
+export function fixedTokenSeconds(constants: Pick<SpeedConstants, 'perTokenSeconds' | 'moeLayerSeconds'>, architecture: Architecture): number {
+  return constants.perTokenSeconds * (architecture.layers.length / REFERENCE_LAYERS) + constants.moeLayerSeconds * moeLayerCount(architecture)
+}
+
+/** Seconds one decoded token takes at `tokens` of context (the figure decodeTokensPerSecond inverts). */
+export function decodeSecondsAt(inputs: SpeedInputs, tokens: number): number {
+  const constants = constantsFor(inputs.machine, inputs.speedFamily, inputs.calibration ?? null)
+  return (inputs.activeWeightBytes + inputs.cacheBytesAt(tokens)) / (inputs.machine.bandwidthBytesPerSecond * constants.bandwidthEfficiency) + fixedTokenSeconds(constants, inputs.architecture)
+}
+
+/** Seconds to the first token for a prompt of `tokens` (compute-bound prefill). */
+export function prefillSecondsFor(inputs: SpeedInputs, tokens: number): number {
+  const constants = constantsFor(inputs.machine, inputs.speedFamily, inputs.calibration ?? null)
+  return (2 * inputs.activeParams * tokens + attentionFlops(inputs.architecture, tokens)) / (peakFlops(inputs.machine) * constants.flopsEfficiency)
+}
+
+/** Prompt FLOPs of `tokens` (the matrices and causal attention), for the prefill calibration. */
+export function promptFlops(inputs: Pick<SpeedInputs, 'activeParams' | 'architecture'>, tokens: number): number {
+  return 2 * inputs.activeParams * tokens + attentionFlops(inputs.architecture, tokens)
 }
 
 /** FLOPs of causal attention over a prompt of n tokens: QKᵀ and AV, each 2 × n²/2 × width per attention layer. */
@@ -81,23 +127,20 @@ function moeLayerCount(arch: Architecture): number {
 }
 
 export function estimateSpeed(inputs: SpeedInputs): SpeedEstimate {
-  const constants = constantsFor(inputs.machine, inputs.speedFamily)
-  const bandwidth = inputs.machine.bandwidthBytesPerSecond * constants.bandwidthEfficiency
+  const constants = constantsFor(inputs.machine, inputs.speedFamily, inputs.calibration ?? null)
   // The fixed per-token cost is kernel launches and syncs, so it scales with depth: the constants are for 32 layers
   // (docs/speed.md: without the scaling a 70B is over-predicted by 12.7 %, with it by 1.1 %). Each MoE layer adds its
   // own launches (router, top-k, gather, expert matmuls): without that term MLX MoE decode was over-predicted by 34–86 %.
-  const depth = inputs.architecture.layers.length / REFERENCE_LAYERS
-  const t0 = constants.perTokenSeconds * depth + constants.moeLayerSeconds * moeLayerCount(inputs.architecture)
-  const decodeAt = (tokens: number): number => 1 / ((inputs.activeWeightBytes + inputs.cacheBytesAt(tokens)) / bandwidth + t0)
-  const flops = peakFlops(inputs.machine) * constants.flopsEfficiency
+  const decodeAt = (tokens: number): number => 1 / decodeSecondsAt(inputs, tokens)
   const n = inputs.context
-  const promptFlops = 2 * inputs.activeParams * n + attentionFlops(inputs.architecture, n)
-  const ttft = promptFlops / flops
+  const ttft = prefillSecondsFor(inputs, n)
   return {
     decodeTokensPerSecond: { empty: decodeAt(1), typical: decodeAt(Math.min(TYPICAL_CONTEXT, n)), full: decodeAt(n) },
     prefillTokensPerSecond: n / ttft,
     timeToFirstTokenSeconds: ttft,
     constants,
-    expectedError: SPEED_EXPECTED_ERROR[inputs.speedFamily],
+    expectedError: inputs.calibration
+      ? { fraction: SPEED_EXPECTED_ERROR[inputs.speedFamily].fraction, basis: `${SPEED_EXPECTED_ERROR[inputs.speedFamily].basis}; constants from ${inputs.calibration.source}` }
+      : SPEED_EXPECTED_ERROR[inputs.speedFamily],
   }
 }
