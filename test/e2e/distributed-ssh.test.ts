@@ -194,6 +194,15 @@ deployments:
     expect(status.code).toBe(0)
   }, 120_000)
 
+  it('bench measures the head over ssh, on the head (rank 0 serves; the stand-ins stream at a known rate)', async () => {
+    const r = await cli('bench', 'big', '--lengths', '64', '--max-tokens', '8', '--repetitions', '1', '--json')
+    expect(r.stderr).not.toMatch(/internal error/)
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout) as { machines: { machine: string; results: { deployment: string; points: { decodeTokensPerSecond: { mean: number } }[] }[] }[] }
+    expect(doc.machines.map((m) => [m.machine, m.results.map((x) => x.deployment)])).toEqual([['ultra-a', ['big']]])
+    expect(doc.machines[0]!.results[0]!.points[0]!.decodeTokensPerSecond.mean).toBeGreaterThan(0)
+  }, 60_000)
+
   it('re-apply changes nothing on either machine', async () => {
     const r = await cli('apply')
     for (const h of HOSTS) expect(r.stdout).toMatch(new RegExp(`${h} +│ No changes. ${h} matches`))

@@ -110,8 +110,19 @@ export function tinyMlxRepo(id = 'test-org/Tiny-Llama-4bit'): TestRepo {
 }
 
 /** A llama.cpp-shaped GGUF (GGUF order: ne0 = input dim first), Q8_0 matrices and F32 norms. */
-export function tinyGguf(): Uint8Array {
-  const c = TINY_LLAMA_CONFIG
+/** The shape of a tiny Llama GGUF (the defaults are TINY_LLAMA_CONFIG's). */
+export interface TinyLlamaShape {
+  readonly hidden_size: number
+  readonly intermediate_size: number
+  readonly num_hidden_layers: number
+  readonly num_attention_heads: number
+  readonly num_key_value_heads: number
+  readonly head_dim: number
+  readonly vocab_size: number
+  readonly max_position_embeddings: number
+}
+
+export function tinyGguf(c: TinyLlamaShape = TINY_LLAMA_CONFIG): Uint8Array {
   const q = c.num_attention_heads * c.head_dim
   const kv = c.num_key_value_heads * c.head_dim
   const tensors: { name: string; shape: number[]; type: 'Q8_0' | 'F32' }[] = [{ name: 'token_embd.weight', shape: [c.hidden_size, c.vocab_size], type: 'Q8_0' }]
@@ -154,8 +165,8 @@ export function tinyGguf(): Uint8Array {
   })
 }
 
-export function tinyGgufRepo(id = 'test-org/Tiny-Llama-GGUF'): TestRepo {
-  const q8 = tinyGguf()
+export function tinyGgufRepo(id = 'test-org/Tiny-Llama-GGUF', config: TinyLlamaShape = TINY_LLAMA_CONFIG): TestRepo {
+  const q8 = tinyGguf(config)
   return {
     id,
     commits: [

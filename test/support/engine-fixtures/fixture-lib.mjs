@@ -167,3 +167,44 @@ export function textCompletion(model, text = 'Hi') {
     usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
   }
 }
+
+/**
+ * A streamed completion (OpenAI SSE: `data: {choices:[{text}]}` per token, a usage chunk, `data: [DONE]`) whose
+ * timing follows a known law, so `fleet bench` can be checked against the truth:
+ *   time to first token = FIXTURE_FIRST_TOKEN_MS + prompt tokens / FIXTURE_PREFILL_TPS
+ *   each next token     = (weightsBytes + FIXTURE_KV_BYTES_PER_TOKEN × context) / FIXTURE_BANDWIDTH + FIXTURE_T0_MS,
+ * slower by 30 % for each other stream decoding at the same time. Prompt tokens are its whitespace-separated words.
+ * Each token is sent at its scheduled time from the start, so timer jitter does not add up.
+ */
+let activeStreams = 0
+export function streamLawCompletion(res, body, model, weightsBytes) {
+  const prompt = typeof body.prompt === 'string' ? body.prompt : ''
+  const promptTokens = prompt.trim() === '' ? 0 : prompt.trim().split(/\s+/).length
+  const maxTokens = Number(body.max_tokens ?? 16)
+  const bandwidth = envNumber('FIXTURE_BANDWIDTH', 1e9)
+  const t0 = envNumber('FIXTURE_T0_MS', 2)
+  const kv = envNumber('FIXTURE_KV_BYTES_PER_TOKEN', 0)
+  const ttft = envNumber('FIXTURE_FIRST_TOKEN_MS', 5) + (promptTokens / envNumber('FIXTURE_PREFILL_TPS', 20000)) * 1000
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+  const started = performance.now()
+  activeStreams += 1
+  let sent = 0
+  let due = ttft
+  let closed = false
+  res.on('close', () => (closed = true))
+  const send = () => {
+    if (closed) return void (activeStreams -= 1)
+    res.write(`data: ${JSON.stringify({ id: 'cmpl-fixture', object: 'text_completion', model, choices: [{ index: 0, text: ' hi', finish_reason: null }] })}\n\n`)
+    sent += 1
+    if (sent >= maxTokens) {
+      activeStreams -= 1
+      res.write(`data: ${JSON.stringify({ id: 'cmpl-fixture', object: 'text_completion', model, choices: [], usage: { prompt_tokens: promptTokens, completion_tokens: sent, total_tokens: promptTokens + sent } })}\n\n`)
+      res.end('data: [DONE]\n\n')
+      return
+    }
+    const context = promptTokens + sent
+    due += (((weightsBytes + kv * context) / bandwidth) * 1000 + t0) * (1 + 0.3 * (activeStreams - 1))
+    setTimeout(send, Math.max(0, due - (performance.now() - started)))
+  }
+  setTimeout(send, ttft)
+}

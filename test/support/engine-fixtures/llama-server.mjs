@@ -6,7 +6,8 @@
 // With --rpc HOST:PORT,…, it connects to every rpc-server before loading (a refused one fails the start, as
 // ggml_backend_rpc does) and exits 1 when one of them goes away (the RPC backend aborts on a lost connection).
 import { connect } from 'node:net'
-import { chatCompletion, flagValue, hasFlag, loadGate, pathOf, readJson, record, sendJson, sendText, serve, textCompletion } from './fixture-lib.mjs'
+import { statSync } from 'node:fs'
+import { chatCompletion, streamLawCompletion, flagValue, hasFlag, loadGate, pathOf, readJson, record, sendJson, sendText, serve, textCompletion } from './fixture-lib.mjs'
 
 const argv = process.argv.slice(2)
 const model = flagValue(argv, ['-m', '--model']) ?? process.env.LLAMA_ARG_MODEL ?? null
@@ -24,6 +25,14 @@ if (model === null) {
   process.exit(1)
 }
 record('llama-server', { host, port })
+// The streaming law's weights: the GGUF file's size (what a decoded token reads, as the fixture models it).
+const weightsBytes = (() => {
+  try {
+    return statSync(model).size
+  } catch {
+    return 0
+  }
+})()
 
 const LOADING = { error: { code: 503, message: 'Loading model', type: 'unavailable_error' } }
 const gate = loadGate()
@@ -77,8 +86,9 @@ serve(
       return sendJson(res, 200, chatCompletion(modelId))
     }
     if (req.method === 'POST' && (path === '/v1/completions' || path === '/completion' || path === '/completions')) {
-      await readJson(req)
+      const body = await readJson(req)
       requests++
+      if (body?.stream === true) return streamLawCompletion(res, body, modelId, weightsBytes)
       return sendJson(res, 200, textCompletion(modelId))
     }
     return sendJson(res, 404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } })

@@ -10,11 +10,11 @@
 // hostfile's envs set), ranks meet over the ring addresses in MLX_HOSTFILE (rank 0 listens on its own, the others
 // connect to it), rank 0 answers completions only once every rank has joined, and any rank whose peer goes away exits 1
 // as a broken ring does. --fixture-rank-crash N makes rank N fail while loading.
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { chatCompletion, flagValue, loadGate, pathOf, readJson, record, sendJson, sendText, serve, textCompletion } from './fixture-lib.mjs'
+import { chatCompletion, streamLawCompletion, flagValue, loadGate, pathOf, readJson, record, sendJson, sendText, serve, textCompletion } from './fixture-lib.mjs'
 
 const argv = process.argv.slice(2)
 const model = flagValue(argv, ['--model']) ?? null
@@ -24,8 +24,20 @@ const failWhileLoading = process.env.FIXTURE_MLX_WHILE_LOADING === 'fail'
 record('mlx_lm.server', { host, port })
 
 const gate = loadGate()
+let distributedSnapshot = null
 const distributed = process.env.MLX_RANK !== undefined ? joinRing(Number(process.env.MLX_RANK)) : null
 
+/** The streaming law's weights: the model's safetensors (a snapshot directory, or the repo resolved by a rank). */
+function safetensorsBytes() {
+  const dir = distributedSnapshot ?? model
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.safetensors'))
+      .reduce((sum, f) => sum + statSync(join(dir, f)).size, 0)
+  } catch {
+    return 0
+  }
+}
 function die(message) {
   process.stderr.write(`[fixture mlx_lm.server rank ${process.env.MLX_RANK}] ${message}\n`)
   process.exit(1)
@@ -41,6 +53,7 @@ function joinRing(rank) {
   if (!existsSync(ref)) die(`offline and ${ref} does not exist: the model is not in this machine's cache`)
   const snapshot = join(repoDir, 'snapshots', readFileSync(ref, 'utf8').trim())
   if (!existsSync(join(snapshot, 'config.json'))) die(`${snapshot} has no config.json`)
+  distributedSnapshot = snapshot
   const crash = flagValue(argv, ['--fixture-rank-crash'])
   if (crash !== undefined && Number(crash) === rank) die('failed while loading its shard (--fixture-rank-crash)')
   const ring = JSON.parse(readFileSync(process.env.MLX_HOSTFILE ?? '', 'utf8') || '[]')
@@ -112,6 +125,7 @@ if (distributed === null && process.env.MLX_RANK !== undefined) {
       if (closed) return
     }
     const id = model ?? 'default_model'
+    if (path === '/v1/completions' && body.stream === true) return streamLawCompletion(res, body, id, safetensorsBytes())
     return path === '/v1/completions' ? sendJson(res, 200, textCompletion(id)) : sendJson(res, 200, chatCompletion(id))
   },
   () => gate.start(),
