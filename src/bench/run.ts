@@ -38,6 +38,8 @@ export interface BenchResult {
   /** Single-stream points in calibration form (empty when the model could not be sized). */
   readonly calibration: readonly CalibrationPoint[]
   readonly errors: readonly string[]
+  /** The server's real memory when it was measured (the machine's footprint figure, see fleet status). */
+  readonly memory?: { readonly bytes: number; readonly source: string } | null
 }
 
 export interface BenchTarget {

@@ -8,7 +8,7 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { fitCalibration, type MachineCalibration } from '../bench/calibrate.ts'
+import { fitCalibration, lookupIn, type MachineCalibration } from '../bench/calibrate.ts'
 import { calibrationPathFor, writeCalibrations } from '../bench/file.ts'
 import { renderBenchReport } from '../bench/report-svg.ts'
 import { benchDeployment, type BenchResult, type BenchTarget } from '../bench/run.ts'
@@ -19,7 +19,8 @@ import { localRuntime } from '../observe/local.ts'
 import { callRemote } from '../remote/client.ts'
 import { fleetPayload, REMOTE_CONCURRENCY, selectMachines } from '../remote/machines.ts'
 import { speedInputsOf } from '../sizing/deployment.ts'
-import { peakFlops } from '../sizing/speed.ts'
+import { decodeSecondsAt, peakFlops } from '../sizing/speed.ts'
+import { footprintOf } from '../observe/footprint.ts'
 import { styler, type Io } from '../ui/io.ts'
 import { formatTable } from '../ui/table.ts'
 import { mapLimit } from '../util/map-limit.ts'
@@ -81,16 +82,18 @@ export async function benchHere(options: BenchSettings & { file: string; cwd?: s
   }
   const results: BenchResult[] = []
   for (const target of targets) {
-    results.push(
-      await benchDeployment(target, {
+    const measured = await benchDeployment(target, {
         repetitions: options.repetitions,
         maxTokens: options.maxTokens,
         ...(options.lengths ? { lengths: options.lengths } : {}),
         timeoutMs: REQUEST_TIMEOUT_MS,
         stream: (request) => streamCompletion(request),
         onProgress: (message) => io.err(`${message}\n`),
-      }),
-    )
+      })
+    // Its real memory after the run, for the report's planned-against-real bars.
+    const state = await runtime.backend.state(`dev.fleet.${target.deployment}`)
+    const footprint = state.pid === null ? null : await footprintOf(state.pid)
+    results.push({ ...measured, memory: footprint ? { bytes: footprint.bytes, source: footprint.source } : null })
   }
   const doc: MachineBench = { version: 1, machine: runtime.machine.name, measuredAt: new Date().toISOString(), results }
   io.out(`${JSON.stringify(doc)}\n`)
@@ -157,7 +160,18 @@ export async function bench(options: BenchOptions, io: Io): Promise<number> {
   if (options.out !== undefined) writeFileSync(resolve(options.cwd ?? process.cwd(), options.out), `${JSON.stringify(doc, null, 2)}\n`)
   if (options.report !== undefined) {
     const { document: plan } = await getPlan(prepared, null, { now: new Date(), observe: false })
-    writeFileSync(resolve(options.cwd ?? process.cwd(), options.report), renderBenchReport(measured, plan))
+    // With new constants, the report also draws what the plan predicts from now on.
+    const lookup = lookupIn({ version: 1, calibrations: Object.fromEntries(calibrations.map((c) => [`${c.machine}/${c.family}`, c])) })
+    const recalibrated = (deployment: string, tokens: number): number | null => {
+      const d = fleet.deployments.find((x) => x.name === deployment)
+      const machine = d ? fleet.machines.find((m) => m.name === d.machine) : undefined
+      const facts = d?.model ? prepared.resolved.facts.get(d.model) : undefined
+      const family = d ? engineSizing(d)?.speedFamily : undefined
+      const calibration = machine && family ? lookup(machine.name, family) : null
+      if (!d || !machine || !facts?.architecture || !family || !calibration) return null
+      return 1 / decodeSecondsAt(speedInputsOf(d, machine, facts, facts.architecture, family, calibration), tokens)
+    }
+    writeFileSync(resolve(options.cwd ?? process.cwd(), options.report), renderBenchReport(measured, plan, recalibrated))
   }
   if (options.json) io.out(`${JSON.stringify(doc, null, 2)}\n`)
   else {
