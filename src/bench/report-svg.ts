@@ -75,7 +75,9 @@ function decodePanel(r: BenchResult, machine: string, y0: number, recalibrated: 
     `<circle cx="${lx + 10}" cy="${legend - 4}" r="4" fill="#d62728"/><text x="${lx + 20}" y="${legend}" font-size="11">measured (min–max)</text>`,
     `<line x1="${lx}" y1="${legend + 12}" x2="${lx + 20}" y2="${legend + 12}" stroke="#1f77b4" stroke-width="2" stroke-dasharray="6 4"/><text x="${lx + 24}" y="${legend + 16}" font-size="11">plan when measured</text>`,
     ...(calibrated.length > 0
-      ? [`<line x1="${lx}" y1="${legend + 28}" x2="${lx + 20}" y2="${legend + 28}" stroke="#2ca02c" stroke-width="2"/><text x="${lx + 24}" y="${legend + 32}" font-size="11">plan with this calibration</text>`]
+      ? [
+          `<line x1="${lx}" y1="${legend + 28}" x2="${lx + 20}" y2="${legend + 28}" stroke="#2ca02c" stroke-width="2"/><text x="${lx + 24}" y="${legend + 32}" font-size="11">plan with this calibration</text>`,
+        ]
       : []),
   )
   return parts.join('\n')

@@ -83,13 +83,13 @@ export async function benchHere(options: BenchSettings & { file: string; cwd?: s
   const results: BenchResult[] = []
   for (const target of targets) {
     const measured = await benchDeployment(target, {
-        repetitions: options.repetitions,
-        maxTokens: options.maxTokens,
-        ...(options.lengths ? { lengths: options.lengths } : {}),
-        timeoutMs: REQUEST_TIMEOUT_MS,
-        stream: (request) => streamCompletion(request),
-        onProgress: (message) => io.err(`${message}\n`),
-      })
+      repetitions: options.repetitions,
+      maxTokens: options.maxTokens,
+      ...(options.lengths ? { lengths: options.lengths } : {}),
+      timeoutMs: REQUEST_TIMEOUT_MS,
+      stream: (request) => streamCompletion(request),
+      onProgress: (message) => io.err(`${message}\n`),
+    })
     // Its real memory after the run, for the report's planned-against-real bars.
     const state = await runtime.backend.state(`dev.fleet.${target.deployment}`)
     const footprint = state.pid === null ? null : await footprintOf(state.pid)
@@ -178,7 +178,7 @@ export async function bench(options: BenchOptions, io: Io): Promise<number> {
     for (const b of benches) io.out('results' in b ? renderBench(b, paint) : `${b.machine}: ${paint('red', 'not measured')}: ${b.error}\n`)
     for (const c of calibrations) {
       io.out(
-        `${paint('green', 'Calibrated')} ${c.machine} ${c.family} from ${c.points} points: bandwidth efficiency ${c.bandwidthEfficiency.toFixed(3)}, fixed ${(c.perTokenSeconds * 1000).toFixed(2)} ms per token (32 layers)${c.flopsEfficiency === null ? '' : `, prefill ${(c.flopsEfficiency * 100).toFixed(1)} % of peak FLOPS`} → ${calibrationPathFor(prepared.path)}\n`,
+        `${paint('green', 'Calibrated')} ${c.machine} ${c.family} from ${c.points} points: bandwidth efficiency ${c.bandwidthEfficiency.toPrecision(3)} of ${(c.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s, fixed ${(c.perTokenSeconds * 1000).toFixed(2)} ms per token (32 layers)${c.flopsEfficiency === null ? '' : `, prefill ${(c.flopsEfficiency * 100).toFixed(1)} % of peak FLOPS`} → ${calibrationPathFor(prepared.path)}\n`,
       )
     }
     if (options.calibrate && calibrations.length === 0) io.out('Nothing calibrated: fewer than two single-stream points of a sized model.\n')
