@@ -31,12 +31,13 @@ export async function getPlan(
   options: { readonly now: Date; readonly observe?: boolean; readonly remote?: readonly RemoteMachinePlan[] },
 ): Promise<GotPlan> {
   const { fleet, resolved } = prepared
-  const sizing = sizeFleet(fleet, resolved.facts, calibrationOf(prepared))
+  const calibration = calibrationOf(prepared)
+  const sizing = sizeFleet(fleet, resolved.facts, calibration)
   const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
   let desired: DesiredService[] = []
   let localInputs = null
   if (runtime) {
-    const distributed = distributedSizings({ fleet, facts: resolved.facts, sizing, measuredWorkingSets, workingSetSources, locate: prepared.where })
+    const distributed = distributedSizings({ fleet, facts: resolved.facts, sizing, measuredWorkingSets, workingSetSources, calibration, locate: prepared.where })
     const { services, ranks, problems } = desiredServices(fleet, resolved.facts, sizing, runtime.context, distributed)
     desired = services
     if (options.observe !== false) localInputs = { context: runtime.context, desired: services, ranks, problems, observation: await observeLocal(runtime, services, ranks) }
@@ -48,6 +49,7 @@ export async function getPlan(
     sizing,
     measuredWorkingSets,
     workingSetSources,
+    calibration,
     local: localInputs,
     ...(options.remote === undefined ? {} : { remote: options.remote }),
     locate: prepared.where,
@@ -58,9 +60,10 @@ export async function getPlan(
 
 /** This machine's part of the plan alone, for `fleet agent` (the control point assembles the whole plan). */
 export async function planThisMachine(prepared: Prepared, runtime: LocalRuntime): Promise<LocalPlan> {
-  const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts, calibrationOf(prepared))
+  const calibration = calibrationOf(prepared)
+  const sizing = sizeFleet(prepared.fleet, prepared.resolved.facts, calibration)
   const { measuredWorkingSets, workingSetSources } = workingSets(prepared, runtime)
-  const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, measuredWorkingSets, workingSetSources, locate: prepared.where })
+  const distributed = distributedSizings({ fleet: prepared.fleet, facts: prepared.resolved.facts, sizing, measuredWorkingSets, workingSetSources, calibration, locate: prepared.where })
   const { services, ranks, problems } = desiredServices(prepared.fleet, prepared.resolved.facts, sizing, runtime.context, distributed)
   const observation = await observeLocal(runtime, services, ranks)
   return planLocal(prepared.fleet, { context: runtime.context, desired: services, ranks, problems, observation }, prepared.where)

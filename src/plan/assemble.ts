@@ -8,6 +8,7 @@ import { sortDiagnostics } from '../config/diagnostics.ts'
 import type { Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import type { FleetSizing } from '../sizing/fleet.ts'
+import type { CalibrationLookup } from '../sizing/speed.ts'
 import { memoryOn } from './distribute.ts'
 import { placeDeployments } from './placement.ts'
 import { planLocal, type LocalInputs, type LocalPlan } from './local.ts'
@@ -26,6 +27,8 @@ export interface PlanInputs {
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
   /** How each measured working set was measured (fleet.probe.json), for the budget line. */
   readonly workingSetSources?: ReadonlyMap<string, string>
+  /** Machines' measured speed constants (fleet.calibration.json), for deployments split across machines. */
+  readonly calibration?: CalibrationLookup
   /** The machine fleet runs on: its desired services and what was observed there; null when no machine is this one. */
   readonly local: LocalInputs | null
   /** Machines with host: their part of the plan as their own fleet planned it there, or why it could not be read. */

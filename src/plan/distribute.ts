@@ -8,6 +8,7 @@ import type { Fleet } from '../config/types.ts'
 import { engineSizing } from '../engines/index.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
 import { sizeDistributed } from '../sizing/distributed.ts'
+import type { CalibrationLookup } from '../sizing/speed.ts'
 import type { Locate } from './rules.ts'
 import type { DeploymentPlan, MemoryBreakdown } from './types.ts'
 
@@ -49,6 +50,7 @@ export function distributeDeployments(
   deployments: readonly DeploymentPlan[],
   budgets: ReadonlyMap<string, number>,
   locate: Locate,
+  calibration?: CalibrationLookup,
 ): { deployments: DeploymentPlan[]; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = []
   const report = (name: string, field: string, fields: Pick<Diagnostic, 'severity' | 'code' | 'message' | 'hint'>): void => {
@@ -96,6 +98,7 @@ export function distributeDeployments(
       speedFamily: sizing.speedFamily,
       freeBytes: free,
       links: fleet.links,
+      ...(calibration ? { calibration } : {}),
     })
     if (distributed.uncoveredLayers.length > 0) {
       report(d.name, 'machines', {

@@ -9,6 +9,7 @@ import type { ModelFacts } from '../resolve/facts.ts'
 import { machineBudget, type MachineBudget } from '../sizing/budget.ts'
 import type { DistributedSizing } from '../sizing/distributed.ts'
 import type { FleetSizing } from '../sizing/fleet.ts'
+import type { CalibrationLookup } from '../sizing/speed.ts'
 import { distributeDeployments } from './distribute.ts'
 import type { Locate } from './rules.ts'
 import type { DeploymentPlan } from './types.ts'
@@ -20,6 +21,8 @@ export interface PlacementInputs {
   readonly measuredWorkingSets?: ReadonlyMap<string, number>
   /** How each measured working set was measured, for the budget line (default: on this Mac). */
   readonly workingSetSources?: ReadonlyMap<string, string>
+  /** Machines' measured speed constants (fleet.calibration.json), for the split deployments' stages. */
+  readonly calibration?: CalibrationLookup
   readonly locate: Locate
 }
 
@@ -92,7 +95,7 @@ export function placeDeployments(inputs: PlacementInputs): { deployments: Deploy
     }
   })
   const budgets = new Map(fleet.machines.map((m) => [m.name, machineBudget(m, inputs.measuredWorkingSets?.get(m.name) ?? null, inputs.workingSetSources?.get(m.name))]))
-  const split = distributeDeployments(fleet, facts, placed, new Map([...budgets].map(([name, b]) => [name, b.budgetBytes])), inputs.locate)
+  const split = distributeDeployments(fleet, facts, placed, new Map([...budgets].map(([name, b]) => [name, b.budgetBytes])), inputs.locate, inputs.calibration)
   return { deployments: split.deployments, diagnostics: [...diagnostics, ...split.diagnostics], budgets }
 }
 

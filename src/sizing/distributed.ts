@@ -25,7 +25,7 @@ import type { Architecture } from '../model/architecture.ts'
 import type { MemoryBreakdown } from '../plan/types.ts'
 import { kvCacheBytesAt } from './kv.ts'
 import { layerElements, llamaLayerRanges, mlxPipelineRanges, uncoveredLayers, weightLayout, type LayerRange, type MlxPipelineVariant } from './split.ts'
-import { estimateSpeed, TYPICAL_CONTEXT } from './speed.ts'
+import { estimateSpeed, TYPICAL_CONTEXT, type CalibrationLookup } from './speed.ts'
 
 /** Activations cross links in 16-bit floats (bf16 in mlx-lm, f16 in llama.cpp's RPC graph splits). */
 const ACTIVATION_BYTES = 2
@@ -90,6 +90,8 @@ export interface DistributedInputs {
   readonly links: readonly Link[]
   /** mlx-lm's pinned version (its pipeline split changed after 0.32.0); null when unknown (brew, a path). */
   readonly engineVersion: string | null
+  /** Machines' measured speed constants (fleet.calibration.json). */
+  readonly calibration?: CalibrationLookup
 }
 
 function hop(from: Machine, to: Machine, links: readonly Link[]): HopPlan {
@@ -174,6 +176,8 @@ export function sizeDistributed(inputs: DistributedInputs): DistributedSizing {
       activeParams: 0,
       cacheBytesAt: (t) => stageCacheAt(arch, d, range, t) / (tensor && !arch.mla ? n : 1),
       context: tokens,
+      // Each stage on its own machine's measured constants, where fleet bench --calibrate recorded them.
+      calibration: inputs.calibration?.(machines[i]!.name, inputs.speedFamily) ?? null,
     })
     return 1 / speed.decodeTokensPerSecond.full
   }

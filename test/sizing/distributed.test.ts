@@ -211,6 +211,20 @@ describe('per-machine shares on real configs', () => {
       for (const r of s.ranks) expect(r.memory.kvCacheBytes).toBeCloseTo(architecture.mla ? 2 ** 33 : 2 ** 32, -3)
       expect(s.backend).toBe('jaccl')
       expect(s.networkSecondsPerToken).toBeCloseTo(architecture.layers.length * 2 * 2 * (10e-6 + (architecture.hiddenSize * 2) / 2 / 10e9), 9)
+      // A machine fleet bench measured at half the fitted efficiency slows the whole split: tensor waits for the slowest.
+      const calibrated = sizeDistributed({
+        deployment: fleet.deployments[0]!,
+        machines,
+        architecture,
+        whole: whole(w, 2 ** 33),
+        activeWeightBytesPerToken: 40e9,
+        speedFamily: 'mlx-lm',
+        freeBytes: new Map(),
+        links: fleet.links,
+        engineVersion: null,
+        calibration: (machine) => (machine === machines[1]!.name ? { bandwidthEfficiency: 0.35, perTokenSeconds: 0.005, flopsEfficiency: null, source: 'test' } : null),
+      })
+      expect(calibrated.decodeTokensPerSecond.typical).toBeLessThan(s.decodeTokensPerSecond.typical * 0.8)
     })
   }
 
