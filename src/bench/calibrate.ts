@@ -6,10 +6,12 @@
  * and t0 (its intercept); the prefill points give the FLOPS efficiency. Stored per machine in fleet.calibration.json,
  * so every model on that machine is predicted with them, not only the ones measured. Pure.
  */
-import type { SpeedFamily } from '../engines/module.ts'
+import type { EngineId } from '../catalog/engines.ts'
 import type { CalibrationLookup, SpeedCalibration } from '../sizing/speed.ts'
 
 export const CALIBRATION_FILE = 'fleet.calibration.json'
+/** Below this ratio of the largest to the smallest bytes per token, only the efficiency is fitted. */
+export const MIN_BYTES_SPREAD = 1.5
 export const CALIBRATION_VERSION = 1
 
 /** One measured point, with the model's figures for it. */
@@ -28,7 +30,8 @@ export interface CalibrationPoint {
 
 export interface MachineCalibration extends SpeedCalibration {
   readonly machine: string
-  readonly family: SpeedFamily
+  /** Per engine: vllm-mlx serves through mlx-lm's kernels but not at its speed. */
+  readonly engine: EngineId
   readonly measuredAt: string
   readonly points: number
   /** Catalog bandwidth the efficiency multiplies (so a later catalog change is visible). */
@@ -37,12 +40,12 @@ export interface MachineCalibration extends SpeedCalibration {
 
 export interface CalibrationFile {
   readonly version: typeof CALIBRATION_VERSION
-  /** `machine/family` → the calibration. */
+  /** `machine/engine` → the calibration. */
   readonly calibrations: Readonly<Record<string, MachineCalibration>>
 }
 
-export function calibrationKey(machine: string, family: SpeedFamily): string {
-  return `${machine}/${family}`
+export function calibrationKey(machine: string, engine: EngineId): string {
+  return `${machine}/${engine}`
 }
 
 /**
@@ -52,7 +55,7 @@ export function calibrationKey(machine: string, family: SpeedFamily): string {
  */
 export function fitCalibration(
   points: readonly CalibrationPoint[],
-  context: { machine: string; family: SpeedFamily; bandwidthBytesPerSecond: number; peakFlops: number; measuredAt: string },
+  context: { machine: string; engine: EngineId; bandwidthBytesPerSecond: number; peakFlops: number; measuredAt: string; fittedPerTokenSeconds: number },
 ): MachineCalibration | null {
   if (points.length < 2) return null
   // s − moe = a·b + c·depth: normal equations of the 2×2 system.
@@ -69,15 +72,18 @@ export function fitCalibration(
     sbs += p.bytesPerToken * y
     sds += p.depth * y
   }
-  const det = sbb * sdd - sbd * sbd
+  const bytes = points.map((p) => p.bytesPerToken)
   let a: number
   let c: number
-  if (Math.abs(det) > 1e-12 * sbb * sdd) {
+  if (Math.max(...bytes) >= MIN_BYTES_SPREAD * Math.min(...bytes)) {
+    const det = sbb * sdd - sbd * sbd
     a = (sbs * sdd - sds * sbd) / det
     c = (sbb * sds - sbd * sbs) / det
   } else {
-    a = sbs / sbb
-    c = 0
+    // The bytes barely vary (one model, short contexts): the slope and the intercept cannot be told apart, so the
+    // fitted per-token cost stays and only the efficiency is measured.
+    c = context.fittedPerTokenSeconds
+    a = points.reduce((sum, p) => sum + p.bytesPerToken * (p.secondsPerToken - p.moeSeconds - c * p.depth), 0) / sbb
   }
   if (c < 0) {
     // No negative fixed cost: the slope alone, through the origin.
@@ -86,10 +92,12 @@ export function fitCalibration(
   }
   if (!(a > 0)) return null
   const prefill = points.filter((p) => p.promptFlops !== null && p.ttftSeconds !== null && p.ttftSeconds > 0)
-  const flopsEfficiency = prefill.length === 0 ? null : prefill.reduce((sum, p) => sum + p.promptFlops! / (p.ttftSeconds! * context.peakFlops), 0) / prefill.length
+  const measured = prefill.length === 0 ? null : prefill.reduce((sum, p) => sum + p.promptFlops! / (p.ttftSeconds! * context.peakFlops), 0) / prefill.length
+  // Above the peak (a cached prompt, a request too short to time): not a measurement of prefill, so the fit's stays.
+  const flopsEfficiency = measured !== null && measured > 0 && measured <= 1 ? measured : null
   return {
     machine: context.machine,
-    family: context.family,
+    engine: context.engine,
     bandwidthEfficiency: 1 / (a * context.bandwidthBytesPerSecond),
     perTokenSeconds: c,
     flopsEfficiency,
@@ -100,6 +108,35 @@ export function fitCalibration(
   }
 }
 
+/**
+ * The calibration of a machine and engine. The efficiency multiplies the catalog bandwidth it was measured against: if
+ * the machine's figure changed since (another chip, a declared bandwidth), it is rescaled so the measured effective
+ * bandwidth stays what was measured.
+ */
 export function lookupIn(file: CalibrationFile | null): CalibrationLookup {
-  return (machine, family) => file?.calibrations[calibrationKey(machine, family)] ?? null
+  return (machine, engine) => {
+    const c = file?.calibrations[calibrationKey(machine.name, engine)]
+    if (!c) return null
+    return { ...c, bandwidthEfficiency: (c.bandwidthEfficiency * c.bandwidthBytesPerSecond) / machine.bandwidthBytesPerSecond }
+  }
+}
+
+const positive = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0
+
+/** An entry fleet can predict with: finite positive constants (flops efficiency null or in (0, 1]). */
+export function validCalibration(value: unknown): value is MachineCalibration {
+  if (typeof value !== 'object' || value === null) return false
+  const c = value as Record<string, unknown>
+  const flops = c.flopsEfficiency
+  return (
+    typeof c.machine === 'string' &&
+    typeof c.engine === 'string' &&
+    typeof c.source === 'string' &&
+    positive(c.bandwidthEfficiency) &&
+    positive(c.bandwidthBytesPerSecond) &&
+    typeof c.perTokenSeconds === 'number' &&
+    Number.isFinite(c.perTokenSeconds) &&
+    c.perTokenSeconds >= 0 &&
+    (flops === null || (positive(flops) && flops <= 1))
+  )
 }

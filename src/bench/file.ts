@@ -1,7 +1,7 @@
 /** fleet.calibration.json next to fleet.yaml: read by every plan, written by `fleet bench --calibrate`. */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { CALIBRATION_FILE, CALIBRATION_VERSION, type CalibrationFile, type MachineCalibration } from './calibrate.ts'
+import { CALIBRATION_FILE, CALIBRATION_VERSION, calibrationKey, validCalibration, type CalibrationFile, type MachineCalibration } from './calibrate.ts'
 
 export function calibrationPathFor(fleetPath: string): string {
   return join(dirname(fleetPath), CALIBRATION_FILE)
@@ -10,8 +10,10 @@ export function calibrationPathFor(fleetPath: string): string {
 export function readCalibrationFile(path: string): CalibrationFile | null {
   if (!existsSync(path)) return null
   try {
-    const value = JSON.parse(readFileSync(path, 'utf8')) as CalibrationFile
-    return value.version === CALIBRATION_VERSION && typeof value.calibrations === 'object' && value.calibrations !== null ? value : null
+    const value = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; calibrations?: unknown }
+    if (value.version !== CALIBRATION_VERSION || typeof value.calibrations !== 'object' || value.calibrations === null) return null
+    // An entry with a missing or impossible constant is left out rather than turned into NaN speeds.
+    return { version: CALIBRATION_VERSION, calibrations: Object.fromEntries(Object.entries(value.calibrations).filter(([, c]) => validCalibration(c))) as CalibrationFile['calibrations'] }
   } catch {
     return null
   }
@@ -20,6 +22,6 @@ export function readCalibrationFile(path: string): CalibrationFile | null {
 /** Merges the new calibrations into the file (one per machine and family: the newest wins). */
 export function writeCalibrations(path: string, calibrations: readonly MachineCalibration[]): void {
   const before = readCalibrationFile(path)?.calibrations ?? {}
-  const merged = { ...before, ...Object.fromEntries(calibrations.map((c) => [`${c.machine}/${c.family}`, c])) }
+  const merged = { ...before, ...Object.fromEntries(calibrations.map((c) => [calibrationKey(c.machine, c.engine), c])) }
   writeFileSync(path, `${JSON.stringify({ version: CALIBRATION_VERSION, calibrations: merged }, null, 2)}\n`)
 }

@@ -72,9 +72,13 @@ export function promptLengths(context: number, maxTokens: number): number[] {
   return lengths.length > 0 ? lengths : [Math.max(8, Math.floor(room / 2))]
 }
 
-/** " hello" is one token in the vocabularies of the Llama, Qwen, Mistral and Gemma families; the server's count is kept. */
-export function promptOf(tokens: number): string {
-  return 'hello '.repeat(Math.max(1, tokens)).trimEnd()
+/**
+ * " hello" is one token in the vocabularies of the Llama, Qwen, Mistral and Gemma families; the server's count is kept.
+ * Each request starts with its own number, so no server can answer it from a cached prefix of an earlier one (every
+ * engine fleet runs reuses a shared prompt prefix, which would make the time to first token meaningless).
+ */
+export function promptOf(tokens: number, nonce: number): string {
+  return `${nonce} ${'hello '.repeat(Math.max(1, tokens - 1))}`.trimEnd()
 }
 
 function spread(values: readonly number[]): Spread {
@@ -83,10 +87,11 @@ function spread(values: readonly number[]): Spread {
 
 export async function benchDeployment(target: BenchTarget, options: BenchOptions): Promise<BenchResult> {
   const errors: string[] = []
+  let nonce = Math.floor(Math.random() * 1e9)
   const request = (tokens: number): StreamRequest => ({
     url: target.url,
     model: target.model,
-    prompt: promptOf(tokens),
+    prompt: promptOf(tokens, (nonce += 1)),
     maxTokens: options.maxTokens,
     timeoutMs: options.timeoutMs,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -138,7 +143,8 @@ export async function benchDeployment(target: BenchTarget, options: BenchOptions
           depth: s.architecture.layers.length / REFERENCE_LAYERS,
           moeSeconds: fixedTokenSeconds({ perTokenSeconds: 0, moeLayerSeconds: fitted.moeLayerSeconds }, s.architecture),
           promptFlops: promptFlops(s, counted ?? tokens),
-          ttftSeconds: spread(ttfts).mean,
+          // The first token also costs one decode step (and the request's own overhead, which this leaves in).
+          ttftSeconds: Math.max(0, spread(ttfts).mean - 1 / spread(decodes).mean),
         })
       }
     }

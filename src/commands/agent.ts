@@ -150,6 +150,9 @@ export async function agent(input: NodeJS.ReadableStream, io: Io): Promise<numbe
         return finish(await destroyHere({ ...common, json: false, targets: args.targets ?? [], purge: args.purge ?? false }, here))
       case 'logs':
         return finish(await logsHere({ ...common, deployment: args.deployment ?? '', follow: args.follow ?? false, lines: args.lines ?? 50, signal: abort.signal }, here))
+      default:
+        emit({ type: 'error', code: 'protocol', message: `this fleet agent does not know the operation ${JSON.stringify(request.op)}` })
+        return finish(2)
     }
   } catch (error) {
     if (error instanceof UserError) {

@@ -8,7 +8,10 @@
  */
 import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { fitCalibration, lookupIn, type MachineCalibration } from '../bench/calibrate.ts'
+import { calibrationKey, fitCalibration, lookupIn, type MachineCalibration } from '../bench/calibrate.ts'
+import type { EngineId } from '../catalog/engines.ts'
+import { findChip } from '../catalog/chips.ts'
+import { SPEED_CONSTANTS } from '../sizing/speed-constants.ts'
 import { calibrationPathFor, writeCalibrations } from '../bench/file.ts'
 import { renderBenchReport } from '../bench/report-svg.ts'
 import { benchDeployment, type BenchResult, type BenchTarget } from '../bench/run.ts'
@@ -62,13 +65,22 @@ export async function benchHere(options: BenchSettings & { file: string; cwd?: s
   const { desired } = await getPlan(prepared, runtime, { now: new Date(), observe: false })
   const calibration = calibrationOf(prepared)
   const targets: BenchTarget[] = []
+  const skipped: string[] = []
   for (const service of desired) {
     const d = service.deployment
     if (options.deployments.length > 0 && !options.deployments.includes(d.name)) continue
-    if (!service.warmup || (service.rank && service.rank.role !== 'head')) continue
+    if (service.rank && service.rank.role !== 'head') continue
+    if (!service.warmup) {
+      // A named deployment fleet cannot talk to (a `command`): said, not silently skipped.
+      if (options.deployments.includes(d.name)) io.err(`${d.name}: not benchmarked: fleet knows no completions endpoint for engine ${d.engine}\n`)
+      skipped.push(d.name)
+      continue
+    }
     const facts = d.model === null ? undefined : prepared.resolved.facts.get(d.model)
     const family = engineSizing(d)?.speedFamily
-    const speed = facts?.architecture && family ? speedInputsOf(d, runtime.machine, facts, facts.architecture, family, calibration(runtime.machine.name, family)) : null
+    // A head across machines is not one machine's speed: measured and shown, never predicted or calibrated here.
+    const speed =
+      !service.rank && facts?.architecture && family && d.engine !== 'command' ? speedInputsOf(d, runtime.machine, facts, facts.architecture, family, calibration(runtime.machine, d.engine)) : null
     targets.push({
       deployment: d.name,
       machine: runtime.machine.name,
@@ -97,7 +109,7 @@ export async function benchHere(options: BenchSettings & { file: string; cwd?: s
   }
   const doc: MachineBench = { version: 1, machine: runtime.machine.name, measuredAt: new Date().toISOString(), results }
   io.out(`${JSON.stringify(doc)}\n`)
-  return results.every((r) => r.errors.length === 0 && r.points.length > 0) ? 0 : 1
+  return results.every((r) => r.errors.length === 0 && r.points.length > 0) && !skipped.some((name) => options.deployments.includes(name)) ? 0 : 1
 }
 
 export async function bench(options: BenchOptions, io: Io): Promise<number> {
@@ -137,19 +149,22 @@ export async function bench(options: BenchOptions, io: Io): Promise<number> {
   if (options.calibrate) {
     for (const b of measured) {
       const machine = fleet.machines.find((m) => m.name === b.machine)!
-      const byFamily = new Map<string, BenchResult['calibration'][number][]>()
+      const byEngine = new Map<EngineId, BenchResult['calibration'][number][]>()
       for (const r of b.results) {
         const d = fleet.deployments.find((x) => x.name === r.deployment)
-        const family = d ? engineSizing(d)?.speedFamily : undefined
-        if (family) byFamily.set(family, [...(byFamily.get(family) ?? []), ...r.calibration])
+        if (d && d.engine !== 'command') byEngine.set(d.engine, [...(byEngine.get(d.engine) ?? []), ...r.calibration])
       }
-      for (const [family, points] of byFamily) {
+      for (const [engine, points] of byEngine) {
+        const d = fleet.deployments.find((x) => x.engine === engine)!
+        const family = engineSizing(d)?.speedFamily
+        if (!family) continue
         const fitted = fitCalibration(points, {
           machine: machine.name,
-          family: family as MachineCalibration['family'],
+          engine,
           bandwidthBytesPerSecond: machine.bandwidthBytesPerSecond,
           peakFlops: peakFlops(machine),
           measuredAt: b.measuredAt,
+          fittedPerTokenSeconds: SPEED_CONSTANTS[family][findChip(machine.chip)?.tier ?? 'base'].perTokenSeconds,
         })
         if (fitted) calibrations.push(fitted)
       }
@@ -161,13 +176,13 @@ export async function bench(options: BenchOptions, io: Io): Promise<number> {
   if (options.report !== undefined) {
     const { document: plan } = await getPlan(prepared, null, { now: new Date(), observe: false })
     // With new constants, the report also draws what the plan predicts from now on.
-    const lookup = lookupIn({ version: 1, calibrations: Object.fromEntries(calibrations.map((c) => [`${c.machine}/${c.family}`, c])) })
+    const lookup = lookupIn({ version: 1, calibrations: Object.fromEntries(calibrations.map((c) => [calibrationKey(c.machine, c.engine), c])) })
     const recalibrated = (deployment: string, tokens: number): number | null => {
       const d = fleet.deployments.find((x) => x.name === deployment)
       const machine = d ? fleet.machines.find((m) => m.name === d.machine) : undefined
       const facts = d?.model ? prepared.resolved.facts.get(d.model) : undefined
       const family = d ? engineSizing(d)?.speedFamily : undefined
-      const calibration = machine && family ? lookup(machine.name, family) : null
+      const calibration = machine && family && d && d.engine !== 'command' && d.machines.length === 1 ? lookup(machine, d.engine) : null
       if (!d || !machine || !facts?.architecture || !family || !calibration) return null
       return 1 / decodeSecondsAt(speedInputsOf(d, machine, facts, facts.architecture, family, calibration), tokens)
     }
@@ -178,7 +193,7 @@ export async function bench(options: BenchOptions, io: Io): Promise<number> {
     for (const b of benches) io.out('results' in b ? renderBench(b, paint) : `${b.machine}: ${paint('red', 'not measured')}: ${b.error}\n`)
     for (const c of calibrations) {
       io.out(
-        `${paint('green', 'Calibrated')} ${c.machine} ${c.family} from ${c.points} points: bandwidth efficiency ${c.bandwidthEfficiency.toPrecision(3)} of ${(c.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s, fixed ${(c.perTokenSeconds * 1000).toFixed(2)} ms per token (32 layers)${c.flopsEfficiency === null ? '' : `, prefill ${(c.flopsEfficiency * 100).toFixed(1)} % of peak FLOPS`} → ${calibrationPathFor(prepared.path)}\n`,
+        `${paint('green', 'Calibrated')} ${c.machine} ${c.engine} from ${c.points} points: bandwidth efficiency ${c.bandwidthEfficiency.toPrecision(3)} of ${(c.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s, fixed ${(c.perTokenSeconds * 1000).toFixed(2)} ms per token (32 layers)${c.flopsEfficiency === null ? '' : `, prefill ${(c.flopsEfficiency * 100).toFixed(1)} % of peak FLOPS`} → ${calibrationPathFor(prepared.path)}\n`,
       )
     }
     if (options.calibrate && calibrations.length === 0) io.out('Nothing calibrated: fewer than two single-stream points of a sized model.\n')

@@ -31,10 +31,23 @@ export function readProbeFile(path: string): ProbeFile | null {
  */
 export function recordedWorkingSets(file: ProbeFile | null, machines: readonly Machine[]): Map<string, { bytes: number; by: string }> {
   const out = new Map<string, { bytes: number; by: string }>()
+  const figure = (f: unknown): number | null => {
+    const value = typeof f === 'object' && f !== null ? (f as { value?: unknown }).value : undefined
+    return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null
+  }
   for (const m of machines) {
-    const r = file?.machines[m.name]
-    if (!r?.workingSetBytes || !r.memoryBytes || Math.abs(r.memoryBytes.value - m.memoryBytes) >= 2 ** 30) continue
-    out.set(m.name, { bytes: r.workingSetBytes.value, by: `measured by fleet probe ${r.measuredAt.slice(0, 10)}, ${PROBE_FILE}` })
+    const r: unknown = file?.machines[m.name]
+    if (typeof r !== 'object' || r === null) continue
+    const report = r as Record<string, unknown>
+    const workingSet = figure(report.workingSetBytes)
+    const memory = figure(report.memoryBytes)
+    // A file edited by hand or from another version: an entry without these figures is not used.
+    if (workingSet === null || memory === null || Math.abs(memory - m.memoryBytes) >= 2 ** 30) continue
+    // A working set raised by a wired limit set by hand (not fleet.yaml's gpuWiredLimit) does not survive a reboot.
+    const wired = figure(report.wiredLimitMiB)
+    if (wired !== null && m.gpuWiredLimitBytes === null) continue
+    const when = typeof report.measuredAt === 'string' ? report.measuredAt.slice(0, 10) : 'undated'
+    out.set(m.name, { bytes: workingSet, by: `measured by fleet probe ${when}, ${PROBE_FILE}` })
   }
   return out
 }

@@ -10,7 +10,7 @@ import type { LocalPlanData } from '../plan/local.ts'
 import type { PlanDocument } from '../plan/types.ts'
 
 /** Bumped when a request or event changes meaning; the agent refuses another protocol or fleet version. */
-export const REMOTE_PROTOCOL = 1
+export const REMOTE_PROTOCOL = 2
 
 export type AgentOp = 'hello' | 'observe' | 'apply' | 'status' | 'logs' | 'destroy' | 'probe' | 'bench'
 

@@ -177,7 +177,7 @@ export function sizeDistributed(inputs: DistributedInputs): DistributedSizing {
       cacheBytesAt: (t) => stageCacheAt(arch, d, range, t) / (tensor && !arch.mla ? n : 1),
       context: tokens,
       // Each stage on its own machine's measured constants, where fleet bench --calibrate recorded them.
-      calibration: inputs.calibration?.(machines[i]!.name, inputs.speedFamily) ?? null,
+      calibration: inputs.calibration?.(machines[i]!, d.engine) ?? null,
     })
     return 1 / speed.decodeTokensPerSecond.full
   }

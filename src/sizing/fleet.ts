@@ -4,7 +4,6 @@
  */
 import type { Deployment, Fleet } from '../config/types.ts'
 import type { ModelFacts } from '../resolve/facts.ts'
-import { engineSizing } from '../engines/index.ts'
 import { sizeDeployment, type DeploymentSizing } from './deployment.ts'
 import type { CalibrationLookup } from './speed.ts'
 
@@ -26,10 +25,7 @@ export function sizeFleet(fleet: Fleet, facts: ReadonlyMap<string, ModelFacts>, 
     const modelFacts = d.model === null ? null : (facts.get(d.model) ?? undefined)
     const machine = machines.get(d.machine)
     if (modelFacts === undefined || machine === undefined) sized.set(d.name, null)
-    else {
-      const family = engineSizing(d)?.speedFamily
-      sized.set(d.name, sizeDeployment(d, machine, modelFacts, engineVersion(fleet, d.engine), family ? calibration(machine.name, family) : null))
-    }
+    else sized.set(d.name, sizeDeployment(d, machine, modelFacts, engineVersion(fleet, d.engine), d.engine === 'command' ? null : calibration(machine, d.engine)))
   }
   return sized
 }

@@ -13,6 +13,7 @@
  */
 import type { SpeedFamily } from '../engines/index.ts'
 import type { Machine } from '../config/types.ts'
+import type { EngineId } from '../catalog/engines.ts'
 import type { Architecture } from '../model/architecture.ts'
 import { REFERENCE_LAYERS, SPEED_CONSTANTS, SPEED_EXPECTED_ERROR, type ExpectedError, type SpeedConstants } from './speed-constants.ts'
 import { findChip } from '../catalog/chips.ts'
@@ -36,8 +37,8 @@ export interface SpeedInputs {
   readonly calibration?: SpeedCalibration | null
 }
 
-/** The calibration of a machine and speed family, if one was recorded (fleet.calibration.json). */
-export type CalibrationLookup = (machine: string, family: SpeedFamily) => SpeedCalibration | null
+/** The calibration of a machine and engine, if one was recorded (fleet.calibration.json). */
+export type CalibrationLookup = (machine: Machine, engine: EngineId) => SpeedCalibration | null
 
 /** What `fleet bench --calibrate` measured on one machine for one speed family (src/bench/calibrate.ts). */
 export interface SpeedCalibration {

@@ -222,7 +222,7 @@ describe('per-machine shares on real configs', () => {
         freeBytes: new Map(),
         links: fleet.links,
         engineVersion: null,
-        calibration: (machine) => (machine === machines[1]!.name ? { bandwidthEfficiency: 0.35, perTokenSeconds: 0.005, flopsEfficiency: null, source: 'test' } : null),
+        calibration: (machine) => (machine.name === machines[1]!.name ? { bandwidthEfficiency: 0.35, perTokenSeconds: 0.005, flopsEfficiency: null, source: 'test' } : null),
       })
       expect(calibrated.decodeTokensPerSecond.typical).toBeLessThan(s.decodeTokensPerSecond.typical * 0.8)
     })
