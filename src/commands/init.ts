@@ -53,13 +53,13 @@ function machineName(): string {
   return /^[a-z0-9]/.test(name) ? name.slice(0, 40) : 'mac'
 }
 
-export function starterFleet(o: { machine: string; chip: string; memoryGB: number; reserveGiB: number; repo: string; serviceManager: 'auto' | 'process' }): string {
+export function starterFleet(o: { machine: string; chip: string; gpuCores?: number | null; memoryGB: number; reserveGiB: number; repo: string; serviceManager: 'auto' | 'process' }): string {
   return `# yaml-language-server: $schema=./fleet.schema.json
 # Written by fleet init from this machine's probe. Check it with: fleet plan
 version: 1
 machines:
   ${o.machine}:
-    chip: ${o.chip}
+    chip: ${o.chip}${o.gpuCores ? `\n    gpuCores: ${o.gpuCores}` : ''}
     memory: ${o.memoryGB}GB
     reserve: ${o.reserveGiB}GiB${o.serviceManager === 'process' ? '\n    serviceManager: process' : ''}
 models:
@@ -105,7 +105,10 @@ export async function init(options: InitOptions, io: Io): Promise<number> {
   const memoryGB = options.memory !== undefined ? Number.parseInt(options.memory, 10) : probe.memoryBytes ? Math.round(probe.memoryBytes.value / 2 ** 30) : Number.NaN
   if (!Number.isFinite(memoryGB) || memoryGB <= 0)
     throw new UserError(`cannot tell this machine's memory${options.memory ? ` from --memory ${options.memory}` : ''}`, { hint: 'Pass --memory SIZE, e.g. --memory 64GB' })
-  const fields = { machine: machineName(), chip, memoryGB, reserveGiB: starterReserveGiB(memoryGB), serviceManager: process.platform === 'darwin' ? ('auto' as const) : ('process' as const) }
+  // The probed GPU-core bin, when it is one Apple sold with this chip (prefill speed follows the cores).
+  const probedCores = options.chip === undefined ? (probe.gpuCores?.value ?? null) : null
+  const gpuCores = probedCores !== null && findChip(chip)!.variants.some((v) => v.gpuCores === probedCores) ? probedCores : null
+  const fields = { machine: machineName(), chip, gpuCores, memoryGB, reserveGiB: starterReserveGiB(memoryGB), serviceManager: process.platform === 'darwin' ? ('auto' as const) : ('process' as const) }
   for (const repo of INIT_CANDIDATES) {
     const text = starterFleet({ ...fields, repo })
     const document = await judge(text, io)

@@ -48,3 +48,12 @@ describe('fleet init', () => {
     expect(readFileSync(join(small, 'fleet.yaml'), 'utf8')).toBe(text)
   }, 60_000)
 })
+
+describe('starterFleet', () => {
+  it('writes the probed GPU-core bin when there is one', async () => {
+    const { starterFleet } = await import('../../src/commands/init.ts')
+    const text = starterFleet({ machine: 'studio', chip: 'm3-ultra', gpuCores: 60, memoryGB: 96, reserveGiB: 12, repo: 'mlx-community/Qwen3-30B-A3B-4bit', serviceManager: 'auto' })
+    expect(text).toContain('    chip: m3-ultra\n    gpuCores: 60\n    memory: 96GB\n')
+    expect(starterFleet({ machine: 'air', chip: 'm4', memoryGB: 16, reserveGiB: 6, repo: 'r/r', serviceManager: 'process' })).toContain('    chip: m4\n    memory: 16GB\n')
+  })
+})
