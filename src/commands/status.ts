@@ -6,7 +6,7 @@ import { localRuntime } from '../observe/local.ts'
 import { observeWiredLimit } from '../observe/observe-local.ts'
 import { declaredWiredLimitMiB } from '../plan/diff.ts'
 import { memoryOn } from '../plan/distribute.ts'
-import { footprintOf, type FootprintKind } from '../observe/footprint.ts'
+import { footprintOf, processTable, type FootprintKind } from '../observe/footprint.ts'
 import { answersOverHttp } from '../observe/machine.ts'
 import { UserError } from '../errors.ts'
 import { getPlan } from './get-plan.ts'
@@ -159,6 +159,8 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
   const { document: plan, desired: services } = await getPlan(prepared, runtime, { now: new Date(), observe: false })
   const now = new Date()
   const rows: StatusRow[] = []
+  // The process table is read once, for every running server's process tree.
+  let processes: string | null | undefined
   for (const d of prepared.fleet.deployments.filter((x) => x.machines.includes(runtime.machine.name))) {
     const label = `dev.fleet.${d.name}`
     const index = d.machines.indexOf(runtime.machine.name)
@@ -187,7 +189,7 @@ export async function statusHere(options: StatusOptions, io: Io): Promise<number
     const state = await runtime.backend.state(label)
     const desired = services.find((s) => s.deployment.name === d.name)
     const healthy = state.running && desired ? await answersOverHttp(desired.readiness) : false
-    const footprint = state.pid !== null ? await footprintOf(state.pid) : null
+    const footprint = state.pid !== null ? await footprintOf(state.pid, { processes: (processes ??= await processTable()) }) : null
     rows.push({
       deployment: d.name,
       engine: d.engine,

@@ -56,7 +56,16 @@ export function parseFootprint(text: string): Map<number, number> {
   return out
 }
 
-export async function footprintOf(pid: number, options: { platform?: NodeJS.Platform; run?: ProgramRunner; readText?: (path: string) => string | null } = {}): Promise<Footprint | null> {
+/** `ps -A -o pid=,ppid=` once, for several footprintOf calls (status reads every server's). */
+export async function processTable(run: ProgramRunner = runProgram): Promise<string | null> {
+  const ps = await run('ps', ['-A', '-o', 'pid=,ppid='])
+  return ps.exitCode === 0 ? ps.stdout : null
+}
+
+export async function footprintOf(
+  pid: number,
+  options: { platform?: NodeJS.Platform; run?: ProgramRunner; readText?: (path: string) => string | null; processes?: string | null } = {},
+): Promise<Footprint | null> {
   const platform = options.platform ?? process.platform
   const run = options.run ?? runProgram
   const readText =
@@ -68,8 +77,8 @@ export async function footprintOf(pid: number, options: { platform?: NodeJS.Plat
         return null
       }
     })
-  const ps = await run('ps', ['-A', '-o', 'pid=,ppid='])
-  const pids = ps.exitCode === 0 ? processTree(ps.stdout, pid) : [pid]
+  const table = options.processes !== undefined ? options.processes : await processTable(run)
+  const pids = table !== null ? processTree(table, pid) : [pid]
   if (platform === 'linux') {
     const sizes = pids.map((p) => parseVmRss(readText(`/proc/${p}/status`) ?? '') ?? 0)
     return { bytes: sizes.reduce((a, b) => a + b, 0), kind: 'rss', source: '/proc/PID/status VmRSS, summed over the process tree', pids }

@@ -26,6 +26,19 @@ export interface PlacementInputs {
   readonly locate: Locate
 }
 
+const UNSIZED = {
+  memory: null,
+  decodeTokensPerSecond: null,
+  decodeError: null,
+  prefillTokensPerSecond: null,
+  timeToFirstTokenSeconds: null,
+  facts: null,
+  details: {},
+  notes: [],
+  distributed: null,
+  singleMachineDecodeTokensPerSecond: null,
+} as const satisfies Partial<DeploymentPlan>
+
 export function placeDeployments(inputs: PlacementInputs): { deployments: DeploymentPlan[]; diagnostics: Diagnostic[]; budgets: Map<string, MachineBudget> } {
   const { fleet, facts } = inputs
   const diagnostics: Diagnostic[] = []
@@ -48,37 +61,13 @@ export function placeDeployments(inputs: PlacementInputs): { deployments: Deploy
       kvCache: d.kvCache,
     }
     const sized = inputs.sizing.get(d.name) ?? null
-    if (sized === null) {
-      return {
-        ...base,
-        memory: null,
-        decodeTokensPerSecond: null,
-        decodeError: null,
-        prefillTokensPerSecond: null,
-        timeToFirstTokenSeconds: null,
-        facts: null,
-        details: {},
-        notes: [],
-        distributed: null,
-        singleMachineDecodeTokensPerSecond: null,
+    if (sized === null || !sized.ok) {
+      if (sized !== null) {
+        const pos = inputs.locate(['deployments', d.name], { key: true })
+        diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
       }
-    }
-    if (!sized.ok) {
-      const pos = inputs.locate(['deployments', d.name], { key: true })
-      diagnostics.push({ file: fleet.file, line: pos.line, column: pos.column, path: `deployments.${d.name}`, severity: 'error', code: 'unsizable', message: sized.message, hint: sized.hint })
-      return {
-        ...base,
-        memory: null,
-        decodeTokensPerSecond: null,
-        decodeError: null,
-        prefillTokensPerSecond: null,
-        timeToFirstTokenSeconds: null,
-        facts: null,
-        details: {},
-        notes: [],
-        distributed: null,
-        singleMachineDecodeTokensPerSecond: null,
-      }
+      // Not sized (its model could not be resolved, or its engine could not size it): no figures, only the placement.
+      return { ...base, ...UNSIZED }
     }
     return {
       ...base,

@@ -40,8 +40,8 @@ export async function probeLocal(options: ProbeOptions): Promise<ProbeReport> {
   const readText = options.readText ?? readTextFile
   const free = await freeBytes(options.hubCache).catch(() => null)
   const cache = { path: options.hubCache, freeBytes: figure(free, `statfs of ${options.hubCache} (or its nearest existing parent)`) }
-  const metal = platform === 'darwin' ? metalDeviceFacts(options.mlx === undefined ? undefined : options.mlx) : null
-  const bandwidth = measureBandwidth({ bytes: options.bandwidthBytes ?? (metal ? 2 ** 30 : 2 ** 28), repetitions: 5 }, options.mlx === undefined ? undefined : options.mlx)
+  const metal = platform === 'darwin' ? metalDeviceFacts(options.mlx) : null
+  const bandwidth = measureBandwidth({ bytes: options.bandwidthBytes ?? (metal ? 2 ** 30 : 2 ** 28), repetitions: 5 }, options.mlx)
   const base = {
     machine: options.machine,
     measuredAt: options.now.toISOString(),

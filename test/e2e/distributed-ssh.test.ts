@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runCliAsync } from '../support/cli.ts'
 import { FIXTURE_DIR, fixtureExecutable, freePort } from '../support/engine-fixtures/index.ts'
 import { startTestHub, type TestHub } from '../support/hub-server.ts'
-import { sshAvailable, startSshLab, type SshLab } from '../support/ssh-hosts.ts'
+import { processesOnHost, sshAvailable, startSshLab, type SshLab } from '../support/ssh-hosts.ts'
 import { tinyGgufRepo, tinyMlxRepo } from '../support/tiny-models.ts'
 
 const HOSTS = ['ultra-a', 'ultra-b'] as const
@@ -44,19 +44,10 @@ async function eventually(check: () => Promise<boolean>, timeoutMs: number): Pro
 
 /** Processes of the test host `host` (sshd SetEnv FLEET_TEST_HOST) that are mlx_lm.server ranks, with their rank. */
 function ranksOn(host: string): { pid: number; rank: string }[] {
-  const found: { pid: number; rank: string }[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0')
-      const argv = readFileSync(`/proc/${entry}/cmdline`, 'latin1')
-      const rank = environ.find((e) => e.startsWith('MLX_RANK='))
-      if (environ.includes(`FLEET_TEST_HOST=${host}`) && rank && argv.includes('mlx-lm-server.mjs')) found.push({ pid: Number(entry), rank: rank.slice('MLX_RANK='.length) })
-    } catch {
-      // gone already
-    }
-  }
-  return found
+  return processesOnHost(host).flatMap(({ pid, argv, environ }) => {
+    const rank = environ.find((e) => e.startsWith('MLX_RANK='))
+    return rank && argv.includes('mlx-lm-server.mjs') ? [{ pid, rank: rank.slice('MLX_RANK='.length) }] : []
+  })
 }
 
 describe.skipIf(!sshAvailable() && process.env.CI === undefined)('a deployment across machines over ssh (mlx.launch)', () => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ROOT, runCliAsync } from '../support/cli.ts'
 import { FIXTURE_SCRIPTS, fixtureExecutable, freePort } from '../support/engine-fixtures/index.ts'
 import { startTestHub, type TestHub } from '../support/hub-server.ts'
-import { fleetShim, sshAvailable, startSshLab, type SshLab } from '../support/ssh-hosts.ts'
+import { fleetShim, processesOnHost, sshAvailable, startSshLab, type SshLab } from '../support/ssh-hosts.ts'
 import { tinyGgufRepo } from '../support/tiny-models.ts'
 
 const TOKEN = 'hf_remoteTestTokenDoNotLeak0123456789'
@@ -30,19 +30,8 @@ async function answers(port: number): Promise<boolean> {
   }
 }
 
-/** Processes whose environment marks them as running "on" a test host (sshd SetEnv FLEET_TEST_HOST). */
 function processesOf(host: string): { pid: number; argv: string }[] {
-  const found: { pid: number; argv: string }[] = []
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue
-    try {
-      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0')
-      if (environ.includes(`FLEET_TEST_HOST=${host}`)) found.push({ pid: Number(entry), argv: readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' ') })
-    } catch {
-      // gone already
-    }
-  }
-  return found
+  return processesOnHost(host).map(({ pid, argv }) => ({ pid, argv }))
 }
 
 function filesUnder(dir: string): string[] {

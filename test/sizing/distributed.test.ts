@@ -192,17 +192,18 @@ describe('per-machine shares on real configs', () => {
       const fleet = fleetOf('mlx-lm', ['512GB', '512GB'], 'tensor', 'thunderbolt5-rdma')
       const machines = fleet.machines as Machine[]
       const w = 700e9
-      const s = sizeDistributed({
+      const split = {
         deployment: fleet.deployments[0]!,
         machines,
         architecture,
         whole: whole(w, 2 ** 33),
         activeWeightBytesPerToken: 40e9,
-        speedFamily: 'mlx-lm',
-        freeBytes: new Map(),
+        speedFamily: 'mlx-lm' as const,
+        freeBytes: new Map<string, number>(),
         links: fleet.links,
         engineVersion: null,
-      })
+      }
+      const s = sizeDistributed(split)
       const layout = weightLayout(architecture)
       const perElement = w / layout.total
       const layerBytes = layout.perLayer.reduce((a, b) => a + b, 0) * perElement
@@ -213,15 +214,7 @@ describe('per-machine shares on real configs', () => {
       expect(s.networkSecondsPerToken).toBeCloseTo(architecture.layers.length * 2 * 2 * (10e-6 + (architecture.hiddenSize * 2) / 2 / 10e9), 9)
       // A machine fleet bench measured at half the fitted efficiency slows the whole split: tensor waits for the slowest.
       const calibrated = sizeDistributed({
-        deployment: fleet.deployments[0]!,
-        machines,
-        architecture,
-        whole: whole(w, 2 ** 33),
-        activeWeightBytesPerToken: 40e9,
-        speedFamily: 'mlx-lm',
-        freeBytes: new Map(),
-        links: fleet.links,
-        engineVersion: null,
+        ...split,
         calibration: (machine) => (machine.name === machines[1]!.name ? { bandwidthEfficiency: 0.35, perTokenSeconds: 0.005, flopsEfficiency: null, source: 'test' } : null),
       })
       expect(calibrated.decodeTokensPerSecond.typical).toBeLessThan(s.decodeTokensPerSecond.typical * 0.8)

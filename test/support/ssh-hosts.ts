@@ -6,7 +6,7 @@
  * Needs root (sshd's privilege separation) and openssh-server; `available()` says whether this box has them.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createConnection } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -35,6 +35,21 @@ export interface SshLab {
   /** The ssh command line (with this lab's config) a program started on a host uses to reach the others. */
   readonly ssh: string
   close(): Promise<void>
+}
+
+/** Processes whose environment marks them as running "on" a test host (its sshd's SetEnv FLEET_TEST_HOST). */
+export function processesOnHost(host: string): { pid: number; argv: string; environ: string[] }[] {
+  const found: { pid: number; argv: string; environ: string[] }[] = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1').split('\0')
+      if (environ.includes(`FLEET_TEST_HOST=${host}`)) found.push({ pid: Number(entry), argv: readFileSync(`/proc/${entry}/cmdline`, 'latin1').replaceAll('\0', ' '), environ })
+    } catch {
+      // gone already
+    }
+  }
+  return found
 }
 
 export function sshAvailable(): boolean {
